@@ -1,0 +1,1 @@
+export { InvalidatorError, isRetriable, describeError } from './invalidator-error.js';

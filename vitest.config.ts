@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+import swc from 'unplugin-swc';
+
+// One runner, two tiers: `unit` needs no servers; `e2e` starts the local stack once (global setup).
+export default defineConfig({
+  plugins: [swc.vite({ module: { type: 'es6' } })],
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
+  test: {
+    reporters: ['default', './test/support/summary.reporter.ts'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.e2e.spec.ts'],
+          globalSetup: ['./test/support/stack.global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
