@@ -1,0 +1,16 @@
+export type {
+  ChangeEvent,
+  ColumnValue,
+  DomainEvent,
+  HeartbeatEvent,
+  KafkaMessage,
+  MessageOrigin,
+  Row,
+  RowChangeEvent,
+  SourceInfo,
+  TombstoneEvent,
+  TruncateEvent,
+} from './change-event.types.js';
+export { DecodeError, type DecodeFailure } from './decode-error.js';
+export { decodeMessage, HEARTBEAT_TOPIC_PREFIX } from './debezium-decoder.js';
+export { parseLosslessJson } from './lossless-json.parser.js';
