@@ -1,0 +1,56 @@
+import { hashedPartOf, keySlot } from './key-slot.js';
+import { slotTagFor } from './slot-tag.js';
+
+/** Every lease key starts with this; no application key should. */
+export const LEASE_KEY_PREFIX = '__lease:';
+
+/** Every tag set key starts with this; no application key should. */
+export const TAG_SET_KEY_PREFIX = '__tag:';
+
+/**
+ * The hash tag content that puts a derived key in the same slot as `key`: the key's own hashed
+ * part when it can sit between braces (not empty, no `}`), otherwise a {@link slotTagFor} stand-in.
+ */
+export function sameSlotTagFor(key: string): string {
+  const hashed = hashedPartOf(key);
+  if (hashed !== '' && !hashed.includes('}')) return hashed;
+  return slotTagFor(keySlot(key));
+}
+
+/**
+ * The lease key a reader takes with `SET NX PX` before filling `key`; the invalidator unlinks it
+ * together with `key`, which voids any fill in flight.
+ *
+ * Form: `__lease:{<tag>}:<key>`, where `<tag>` is the key's hashed part (or a stand-in of the same
+ * slot), so the lease always shares `key`'s cluster slot and may go in the same `UNLINK`. The
+ * mapping is injective: `<tag>` holds no `}`, so the full key can be read back after `}:`.
+ *
+ * @example leaseKeyFor('product:42') === '__lease:{product:42}:product:42'
+ * @example leaseKeyFor('cat:{7}:list') === '__lease:{7}:cat:{7}:list'
+ */
+export function leaseKeyFor(key: string): string {
+  return `${LEASE_KEY_PREFIX}{${sameSlotTagFor(key)}}:${key}`;
+}
+
+/**
+ * The `MATCH` glob that finds the leases of every key matching `pattern` (another glob). It may
+ * also match a few other leases; deleting a lease only voids a fill, so that is harmless.
+ */
+export function leasePatternFor(pattern: string): string {
+  return `${LEASE_KEY_PREFIX}{*}:${pattern}`;
+}
+
+/**
+ * The Redis SET holding the keys filed under `tag`. Its own slot does not matter: in a cluster its
+ * members live in other slots anyway.
+ *
+ * @example tagSetKeyFor('category:7') === '__tag:category:7'
+ */
+export function tagSetKeyFor(tag: string): string {
+  return `${TAG_SET_KEY_PREFIX}${tag}`;
+}
+
+/** `text` with the glob specials of `SCAN MATCH` (`*`, `?`, `[`, `]`, `\`) escaped, to match it literally. */
+export function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}

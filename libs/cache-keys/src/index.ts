@@ -1,0 +1,12 @@
+export { CLUSTER_SLOT_COUNT, crc16, hashedPartOf, keySlot } from './key-slot.js';
+export { slotTagFor } from './slot-tag.js';
+export {
+  LEASE_KEY_PREFIX,
+  TAG_SET_KEY_PREFIX,
+  escapeGlob,
+  leaseKeyFor,
+  leasePatternFor,
+  sameSlotTagFor,
+  tagSetKeyFor,
+} from './cache-key-names.js';
+export { LEASE_KEY_LUA } from './lease-key.lua.js';
