@@ -1,0 +1,79 @@
+# PostgreSQL from Debian's packages, in the stack's own data directory. Sourced by stack.sh.
+
+PG_DIR=$STATE_DIR/postgres
+PGDATA_DIR=$PG_DIR/data
+
+# The server refuses to run as root, so as root every server command runs as `postgres`.
+as_pg_owner() {
+  if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_ctl_cmd() { as_pg_owner "$(pg_bin_dir)/pg_ctl" -D "$PGDATA_DIR" "$@"; }
+
+psql_admin() {
+  as_pg_owner psql -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PG_PORT" -U postgres "$@"
+}
+
+postgres_running() { [[ -f $PGDATA_DIR/postmaster.pid ]] && pg_ctl_cmd status >/dev/null 2>&1; }
+
+postgres_init() {
+  mkdir -p "$PG_DIR"
+  if [[ $EUID -eq 0 ]]; then
+    chown postgres: "$PG_DIR"
+    runuser -u postgres -- test -w "$PG_DIR" ||
+      die "user postgres cannot reach $PG_DIR; set INVALIDATOR_STACK_DIR to a directory every user can traverse"
+  fi
+  log "initialising PostgreSQL data directory"
+  as_pg_owner "$(pg_bin_dir)/initdb" -D "$PGDATA_DIR" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
+    >"$LOG_DIR/postgres-initdb.log" 2>&1 || die "initdb failed (see $LOG_DIR/postgres-initdb.log)"
+  # A fresh database means any Kafka or Connect state from an earlier run describes WAL that no
+  # longer exists: drop it so Debezium snapshots again instead of failing on an unknown LSN.
+  rm -rf "$STATE_DIR/kafka" "$STATE_DIR/connect"
+  touch "$PG_DIR/fresh"
+}
+
+postgres_up() {
+  if postgres_running; then log "postgres already running on $HOST:$PG_PORT"; return 0; fi
+  refuse_foreign_port pg "$PG_PORT"
+  [[ -f $PGDATA_DIR/PG_VERSION ]] || postgres_init
+  touch "$LOG_DIR/postgres.log" && { [[ $EUID -ne 0 ]] || chown postgres: "$LOG_DIR/postgres.log"; }
+  log "starting PostgreSQL on $HOST:$PG_PORT"
+  pg_ctl_cmd -w -t 60 -l "$LOG_DIR/postgres.log" start -o "-c port=$PG_PORT \
+    -c listen_addresses=$HOST -c unix_socket_directories=$PG_DIR -c wal_level=logical \
+    -c max_wal_senders=20 -c max_replication_slots=20 -c fsync=off -c synchronous_commit=off" \
+    >/dev/null || die "PostgreSQL did not start (see $LOG_DIR/postgres.log)"
+  if [[ -f $PG_DIR/fresh ]]; then
+    postgres_load_demo
+    rm -f "$PG_DIR/fresh"
+  fi
+}
+
+postgres_load_demo() {
+  log "creating role $PG_USER and database $PG_DATABASE with the demo catalog"
+  psql_admin -d postgres -c "CREATE ROLE $PG_USER LOGIN REPLICATION PASSWORD '$PG_PASSWORD'" \
+    -c "CREATE DATABASE $PG_DATABASE OWNER $PG_USER" || die "could not create the demo database"
+  local file
+  for file in "$REPO_DIR"/deploy/postgres/*.sql; do
+    psql_admin -d "$PG_DATABASE" -c "SET ROLE $PG_USER" -f "$file" >/dev/null ||
+      die "loading $file failed"
+  done
+}
+
+# A slot left by an earlier run whose connector is gone would make Debezium resume from WAL
+# that its new offsets know nothing about; drop it (ending its walsender if one still holds it).
+postgres_drop_slot() {
+  psql_admin -d "$PG_DATABASE" -c "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots
+      WHERE slot_name = '$1' AND active_pid IS NOT NULL" \
+    -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$1'" \
+    >/dev/null
+}
+
+postgres_down() {
+  postgres_running || return 0
+  log "stopping PostgreSQL"
+  pg_ctl_cmd -m fast -w stop >/dev/null || log "warning: pg_ctl stop failed"
+}
+
+postgres_status() {
+  if postgres_running; then echo "postgres  up    $HOST:$PG_PORT  data=$PGDATA_DIR"; else echo "postgres  down"; fi
+}
