@@ -1,0 +1,212 @@
+import type { ColumnValue, Row } from '#debezium';
+import { InvalidatorError } from '#errors';
+import { cascadedRowEvent } from './entity-event.mapper.js';
+import {
+  evaluateEntityEvent,
+  type CascadeRequest,
+  type Evaluation,
+  type Skipped,
+} from './rule.evaluator.js';
+import type { RuleSet } from './rule-set.types.js';
+import { CascadeLimitError, CascadeLookupError } from './rules.errors.js';
+import type { LookupParam } from './template.renderer.js';
+
+/**
+ * The port through which cascades read related rows. Implementations must bind `params` as query
+ * parameters, never interpolate them. Integer values may come back as numbers, bigints or strings.
+ */
+export interface CascadeLookup {
+  /** Runs `sql`; may stop after `limit` rows (the expander asks for one more than it accepts). */
+  run(
+    sql: string,
+    params: readonly LookupParam[],
+    options: { readonly limit: number },
+  ): Promise<readonly Readonly<Record<string, unknown>>[]>;
+}
+
+/** Bounds of {@link expand}. */
+export interface ExpandOptions {
+  /**
+   * Cascade hops allowed from the original event; deeper cascades use their fallback.
+   * @default 3
+   */
+  readonly maxDepth?: number;
+  /**
+   * Rows one lookup may return; more rows use the fallback.
+   * @default 1000
+   */
+  readonly maxFanOut?: number;
+}
+
+/** One cascade as it ran: `rows` is the count, or null when a bound stopped it before reading. */
+export interface CascadeRun extends Omit<CascadeRequest, 'fallback'> {
+  readonly depth: number;
+  readonly rows: number | null;
+  /** Which bound was exceeded, so the fallback was invalidated instead; null when within bounds. */
+  readonly exceeded: 'depth' | 'fan-out' | null;
+  /** The fallback values invalidated, empty when within bounds. */
+  readonly fallback: readonly string[];
+}
+
+/** An evaluation with every cascade run and merged in. */
+export interface Expansion extends Omit<Evaluation, 'cascades'> {
+  readonly cascades: readonly CascadeRun[];
+}
+
+interface Pending {
+  readonly request: CascadeRequest;
+  readonly depth: number;
+}
+
+/**
+ * Runs an evaluation's cascades through `lookup`, level by level, and merges what the cascaded
+ * rows' rules invalidate. Beyond a bound the rule's fallback is invalidated instead; a rule
+ * without one fails the event loudly rather than dropping anything.
+ *
+ * @throws CascadeLimitError when a bound is exceeded and the rule has no usable fallback.
+ * @throws CascadeLookupError when the lookup fails (retriable unless the port says otherwise).
+ */
+export async function expand(
+  ruleSet: RuleSet,
+  evaluation: Evaluation,
+  lookup: CascadeLookup,
+  options: ExpandOptions = {},
+): Promise<Expansion> {
+  const maxDepth = options.maxDepth ?? 3;
+  const maxFanOut = options.maxFanOut ?? 1000;
+  const rules = new Set(evaluation.rules);
+  const sets = {
+    key: new Set(evaluation.keys),
+    tag: new Set(evaluation.tags),
+    pattern: new Set(evaluation.patterns),
+  };
+  const skipped: Skipped[] = [...evaluation.skipped];
+  const runs: CascadeRun[] = [];
+  const seen = new Set<string>();
+  let level: Pending[] = evaluation.cascades.map((request) => ({ request, depth: 1 }));
+  while (level.length > 0) {
+    const unique = level.filter(({ request }) => {
+      const id = JSON.stringify([request.entity, request.lookup, request.params.map(String)]);
+      return seen.has(id) ? false : (seen.add(id), true);
+    });
+    const results = await Promise.all(
+      unique.map((pending) => runOne(pending, lookup, maxDepth, maxFanOut)),
+    );
+    const next: Pending[] = [];
+    for (const { pending, rows, exceeded } of results) {
+      const { request, depth } = pending;
+      const base = {
+        rule: request.rule,
+        entity: request.entity,
+        lookup: request.lookup,
+        params: request.params,
+        depth,
+      };
+      if (exceeded !== null) {
+        const values = fallbackValues(request, exceeded, depth, rows, maxDepth, maxFanOut);
+        const kind = request.fallback?.kind ?? 'tag';
+        for (const value of values) sets[kind].add(value);
+        runs.push({
+          ...base,
+          rows: rows === null ? null : rows.length,
+          exceeded,
+          fallback: values,
+        });
+        continue;
+      }
+      const found = rows ?? [];
+      runs.push({ ...base, rows: found.length, exceeded: null, fallback: [] });
+      for (const row of found) {
+        const result = evaluateEntityEvent(
+          ruleSet,
+          cascadedRowEvent(request.entity, normalizeRow(row)),
+          { applyWhen: false },
+        );
+        for (const name of result.rules) rules.add(name);
+        for (const key of result.keys) sets.key.add(key);
+        for (const tag of result.tags) sets.tag.add(tag);
+        for (const pattern of result.patterns) sets.pattern.add(pattern);
+        skipped.push(...result.skipped);
+        next.push(...result.cascades.map((child) => ({ request: child, depth: depth + 1 })));
+      }
+    }
+    level = next;
+  }
+  return {
+    event: evaluation.event,
+    rules: [...rules],
+    keys: [...sets.key].sort(),
+    tags: [...sets.tag].sort(),
+    patterns: [...sets.pattern].sort(),
+    cascades: runs,
+    skipped,
+  };
+}
+
+type Outcome = {
+  pending: Pending;
+  rows: readonly Readonly<Record<string, unknown>>[] | null;
+  exceeded: 'depth' | 'fan-out' | null;
+};
+
+async function runOne(
+  pending: Pending,
+  lookup: CascadeLookup,
+  maxDepth: number,
+  maxFanOut: number,
+): Promise<Outcome> {
+  if (pending.depth > maxDepth) return { pending, rows: null, exceeded: 'depth' };
+  let rows: readonly Readonly<Record<string, unknown>>[];
+  try {
+    rows = await lookup.run(pending.request.lookup, pending.request.params, {
+      limit: maxFanOut + 1,
+    });
+  } catch (error) {
+    if (error instanceof InvalidatorError) throw error;
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new CascadeLookupError(pending.request.rule, detail, { retriable: true, cause: error });
+  }
+  return { pending, rows, exceeded: rows.length > maxFanOut ? 'fan-out' : null };
+}
+
+function fallbackValues(
+  request: CascadeRequest,
+  exceeded: 'depth' | 'fan-out',
+  depth: number,
+  rows: readonly unknown[] | null,
+  maxDepth: number,
+  maxFanOut: number,
+): readonly string[] {
+  const detail =
+    exceeded === 'depth'
+      ? `cascade to "${request.entity}" at depth ${depth} exceeds maxDepth ${maxDepth}`
+      : `cascade to "${request.entity}" returned ${rows?.length ?? 0} rows, more than maxFanOut ${maxFanOut}`;
+  if (request.fallback === null) {
+    throw new CascadeLimitError(request.rule, `${detail} and the cascade declares no fallback`);
+  }
+  if (request.fallback.values.length === 0) {
+    throw new CascadeLimitError(
+      request.rule,
+      `${detail} and its fallback rendered nothing for this event`,
+    );
+  }
+  return request.fallback.values;
+}
+
+/** Lookup rows in the decoder's terms: safe integers become bigint, dates ISO strings. */
+function normalizeRow(row: Readonly<Record<string, unknown>>): Row {
+  const out: Record<string, ColumnValue> = {};
+  for (const [column, value] of Object.entries(row)) out[column] = normalizeValue(value);
+  return out;
+}
+
+function normalizeValue(value: unknown): ColumnValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value;
+  if (typeof value === 'string' || typeof value === 'bigint' || typeof value === 'boolean')
+    return value;
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(normalizeValue);
+  if (typeof value === 'object') return normalizeRow(value as Record<string, unknown>);
+  return null;
+}

@@ -1,0 +1,44 @@
+export { compileRules } from './rule.compiler.js';
+export { loadRules, readRuleSources } from './rules.loader.js';
+export type { RuleSource } from './yaml-source.parser.js';
+export type {
+  CascadeEdge,
+  CascadeFallback,
+  CascadeTarget,
+  CompiledRule,
+  CompiledTarget,
+  EntityDefinition,
+  RuleSet,
+  TemplateTarget,
+} from './rule-set.types.js';
+export type { CompiledTemplate, ImageName, Placeholder } from './template.compiler.js';
+export { escapeGlob } from './template.compiler.js';
+export {
+  evaluate,
+  type CascadeRequest,
+  type EvaluateOptions,
+  type Evaluation,
+  type Skipped,
+  type SkippedRule,
+} from './rule.evaluator.js';
+export type { LookupParam, SkippedTarget, SkipReason } from './template.renderer.js';
+export {
+  expand,
+  type CascadeLookup,
+  type CascadeRun,
+  type ExpandOptions,
+  type Expansion,
+} from './cascade.expander.js';
+export { graph, type GraphFormat } from './graph.renderer.js';
+export { rulesJsonSchema, type RulesFile } from './rules.schema.js';
+export {
+  CascadeLimitError,
+  CascadeLookupError,
+  DatabaseUnavailableError,
+  formatProblem,
+  RuleRenderError,
+  RulesInvalidError,
+  RulesUnreadableError,
+  type RuleProblem,
+  type SourceLocation,
+} from './rules.errors.js';

@@ -1,0 +1,173 @@
+import type { ChangeEvent, ColumnValue } from '#debezium';
+import { toEntityEvent, type EntityEvent } from './entity-event.mapper.js';
+import type { CompiledRule, RuleSet } from './rule-set.types.js';
+import {
+  renderParams,
+  renderTemplate,
+  type LookupParam,
+  type RenderScope,
+  type SkippedTarget,
+} from './template.renderer.js';
+
+/** A rule that matched but did not apply: none of its `when.changed` columns changed. */
+export interface SkippedRule {
+  readonly rule: string;
+  readonly reason: 'unchanged';
+  readonly columns: readonly string[];
+}
+
+export type Skipped = SkippedTarget | SkippedRule;
+
+/** A cascade to run: its lookup with bound params, and what to invalidate if it exceeds bounds. */
+export interface CascadeRequest {
+  readonly rule: string;
+  readonly entity: string;
+  readonly lookup: string;
+  readonly params: readonly LookupParam[];
+  /** The rule's fallback rendered for this event, or null when it declares none. */
+  readonly fallback: {
+    readonly kind: 'tag' | 'pattern';
+    readonly values: readonly string[];
+  } | null;
+}
+
+/** What one event invalidates directly. `keys`, `tags` and `patterns` are sorted and unique. */
+export interface Evaluation {
+  /** `product.updated`; null for tombstones, heartbeats and unmapped tables. */
+  readonly event: string | null;
+  /** Rules that applied, in declaration order. */
+  readonly rules: readonly string[];
+  readonly keys: readonly string[];
+  readonly tags: readonly string[];
+  readonly patterns: readonly string[];
+  readonly cascades: readonly CascadeRequest[];
+  readonly skipped: readonly Skipped[];
+}
+
+/** Options of {@link evaluate}. */
+export interface EvaluateOptions {
+  /**
+   * Whether `when` filters apply; cascaded rows ignore them.
+   * @default true
+   */
+  readonly applyWhen?: boolean;
+}
+
+/**
+ * What a decoded event invalidates, without running cascades (see `expand`). Pure and synchronous.
+ * @throws RuleRenderError when a placeholder's value is neither an integer nor a string.
+ */
+export function evaluate(
+  ruleSet: RuleSet,
+  event: ChangeEvent,
+  options: EvaluateOptions = {},
+): Evaluation {
+  const entityEvent = toEntityEvent(ruleSet, event);
+  if (entityEvent === null) return emptyEvaluation(null);
+  return evaluateEntityEvent(ruleSet, entityEvent, options);
+}
+
+/** {@link evaluate} for an event already named in the rules' terms. */
+export function evaluateEntityEvent(
+  ruleSet: RuleSet,
+  event: EntityEvent,
+  options: EvaluateOptions = {},
+): Evaluation {
+  const applyWhen = options.applyWhen ?? true;
+  const applied: string[] = [];
+  const sets = { key: new Set<string>(), tag: new Set<string>(), pattern: new Set<string>() };
+  const cascades: CascadeRequest[] = [];
+  const skipped: Skipped[] = [];
+  const targetsSkipped: SkippedTarget[] = [];
+  for (const rule of ruleSet.rulesFor(event.name)) {
+    if (applyWhen && rule.changed !== null && !anyChanged(event, rule.changed)) {
+      skipped.push({ rule: rule.name, reason: 'unchanged', columns: rule.changed });
+      continue;
+    }
+    applied.push(rule.name);
+    applyRule(rule, event, sets, cascades, targetsSkipped);
+    skipped.push(...targetsSkipped.splice(0));
+  }
+  return {
+    event: event.name,
+    rules: applied,
+    keys: [...sets.key].sort(),
+    tags: [...sets.tag].sort(),
+    patterns: [...sets.pattern].sort(),
+    cascades,
+    skipped,
+  };
+}
+
+function applyRule(
+  rule: CompiledRule,
+  event: EntityEvent,
+  sets: Record<'key' | 'tag' | 'pattern', Set<string>>,
+  cascades: CascadeRequest[],
+  skipped: SkippedTarget[],
+): void {
+  for (const target of rule.targets) {
+    const scope: RenderScope = { rule: rule.name, target: target.kind, event, skipped };
+    if (target.kind !== 'cascade') {
+      renderTemplate(target.template, scope, sets[target.kind]);
+      continue;
+    }
+    const tuples = renderParams(target.params, target.lookup, scope);
+    if (tuples.length === 0) continue;
+    let fallback: CascadeRequest['fallback'] = null;
+    if (target.fallback !== null) {
+      const values = new Set<string>();
+      renderTemplate(
+        target.fallback.template,
+        { ...scope, target: 'fallback', skipped: [] },
+        values,
+      );
+      fallback = { kind: target.fallback.kind, values: [...values].sort() };
+    }
+    for (const params of tuples) {
+      cascades.push({
+        rule: rule.name,
+        entity: target.entity,
+        lookup: target.lookup,
+        params,
+        fallback,
+      });
+    }
+  }
+}
+
+/** Updates apply when a listed column differs, or when the before-image cannot tell. */
+function anyChanged(event: EntityEvent, columns: readonly string[]): boolean {
+  if (event.verb !== 'updated') return true;
+  const { before, after } = event;
+  if (before === null || after === null) return true;
+  return columns.some(
+    (column) =>
+      !Object.hasOwn(before, column) ||
+      !Object.hasOwn(after, column) ||
+      !sameValue(before[column] ?? null, after[column] ?? null),
+  );
+}
+
+function sameValue(a: ColumnValue, b: ColumnValue): boolean {
+  if (a === b) return a !== '__debezium_unavailable_value';
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item: ColumnValue, i) =>
+      sameValue(item, (b as readonly ColumnValue[])[i] ?? null),
+    );
+  }
+  const aKeys = Object.keys(a);
+  const bRow = b as Readonly<Record<string, ColumnValue>>;
+  const aRow = a as Readonly<Record<string, ColumnValue>>;
+  if (aKeys.length !== Object.keys(b).length) return false;
+  return aKeys.every(
+    (key) => Object.hasOwn(b, key) && sameValue(aRow[key] ?? null, bRow[key] ?? null),
+  );
+}
+
+/** The evaluation of an event that triggers nothing. */
+export function emptyEvaluation(event: string | null): Evaluation {
+  return { event, rules: [], keys: [], tags: [], patterns: [], cascades: [], skipped: [] };
+}

@@ -1,0 +1,103 @@
+import { InvalidatorError } from '#errors';
+
+/** Where in which rule file something is, 1-based. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** One thing wrong with the rules, pointing at the file, line, column, rule and field. */
+export interface RuleProblem extends SourceLocation {
+  /** The rule's name, when the problem is inside a rule that has one. */
+  readonly rule: string | null;
+  /** Dotted path of the field, for example `rules[0].invalidate[1].key`. */
+  readonly field: string;
+  /** What is wrong and what was expected. */
+  readonly message: string;
+}
+
+/** `file:line:column rule "name" field: message`, the format editors and CI understand. */
+export function formatProblem(problem: RuleProblem): string {
+  const rule = problem.rule === null ? '' : ` rule "${problem.rule}"`;
+  const field = problem.field === '' ? '' : ` ${problem.field}`;
+  return `${problem.file}:${problem.line}:${problem.column}${rule}${field}: ${problem.message}`;
+}
+
+/** A problem at a known position. */
+export function problemAt(
+  location: SourceLocation,
+  rule: string | null,
+  field: string,
+  message: string,
+): RuleProblem {
+  return { ...location, rule, field, message };
+}
+
+/** `file:line:column`, for messages that point at another definition. */
+export function where(location: SourceLocation): string {
+  return `${location.file}:${location.line}:${location.column}`;
+}
+
+/** Every problem found while loading (and optionally checking) rules; never retriable. */
+export class RulesInvalidError extends InvalidatorError {
+  readonly problems: readonly RuleProblem[];
+
+  constructor(problems: readonly RuleProblem[]) {
+    const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+    super(
+      'RULES_INVALID',
+      `rules are invalid (${count}):\n${problems.map(formatProblem).join('\n')}`,
+      {
+        retriable: false,
+      },
+    );
+    this.problems = problems;
+  }
+}
+
+/** The rules path cannot be read (missing, unreadable, holds no rule files). */
+export class RulesUnreadableError extends InvalidatorError {
+  constructor(path: string, detail: string, cause?: unknown) {
+    super('RULES_UNREADABLE', `${path}: ${detail}`, { retriable: false, cause });
+  }
+}
+
+/** A rule cannot render a value of this event (an object, array, float or boolean placeholder). */
+export class RuleRenderError extends InvalidatorError {
+  readonly rule: string;
+
+  constructor(rule: string, detail: string) {
+    super('RULE_RENDER_FAILED', `rule "${rule}": ${detail}`, { retriable: false });
+    this.rule = rule;
+  }
+}
+
+/** A cascade exceeded its depth or fan-out bound and its rule declares no fallback. */
+export class CascadeLimitError extends InvalidatorError {
+  readonly rule: string;
+
+  constructor(rule: string, detail: string) {
+    super('CASCADE_LIMIT_EXCEEDED', `rule "${rule}": ${detail}`, {
+      retriable: false,
+    });
+    this.rule = rule;
+  }
+}
+
+/** A cascade lookup failed; retriable unless the port said otherwise (e.g. a SQL error). */
+export class CascadeLookupError extends InvalidatorError {
+  readonly rule: string;
+
+  constructor(rule: string, detail: string, options: { retriable: boolean; cause?: unknown }) {
+    super('CASCADE_LOOKUP_FAILED', `rule "${rule}": lookup failed: ${detail}`, options);
+    this.rule = rule;
+  }
+}
+
+/** The database for checks or lookups cannot be reached. */
+export class DatabaseUnavailableError extends InvalidatorError {
+  constructor(detail: string, cause?: unknown) {
+    super('DATABASE_UNAVAILABLE', `database unavailable: ${detail}`, { retriable: true, cause });
+  }
+}
