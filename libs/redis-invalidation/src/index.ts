@@ -1,0 +1,32 @@
+export {
+  RedisInvalidator,
+  type InvalidationCounts,
+  type InvalidationPlan,
+  type RedisInvalidatorOptions,
+} from './redis-invalidator.js';
+export {
+  RedisClientFactory,
+  redisOptionsFromUrl,
+  type RedisClient,
+  type RedisClusterConfig,
+  type RedisCommonConfig,
+  type RedisConnectionConfig,
+  type RedisStandaloneConfig,
+} from './redis-client.factory.js';
+export { KeyDeleter, type KeyDeleterOptions, type UnlinkResult } from './key-deleter.js';
+export { TagInvalidator, type TagInvalidatorOptions, type TagResult } from './tag-invalidator.js';
+export {
+  PatternSweeper,
+  type PatternResult,
+  type PatternSweeperOptions,
+} from './pattern-sweeper.js';
+export { ScanRateLimiter, type Clock } from './scan-rate.limiter.js';
+export {
+  RedisCommandError,
+  RedisInvalidationError,
+  RedisNotReadyError,
+  RedisTimeoutError,
+  RedisUnavailableError,
+  RedisWrongTypeError,
+  toRedisInvalidationError,
+} from './redis-invalidation.error.js';

@@ -1,0 +1,64 @@
+import { InvalidatorError } from '#errors';
+import { describe, expect, it } from 'vitest';
+import {
+  RedisCommandError,
+  RedisNotReadyError,
+  RedisTimeoutError,
+  RedisUnavailableError,
+  RedisWrongTypeError,
+  toRedisInvalidationError,
+} from './redis-invalidation.error.js';
+
+function withCode(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+function named(message: string, name: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+describe('toRedisInvalidationError', () => {
+  it.each([
+    [withCode('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED'), RedisUnavailableError],
+    [new Error('Connection is closed.'), RedisUnavailableError],
+    [
+      new Error("Stream isn't writeable and enableOfflineQueue options is false"),
+      RedisUnavailableError,
+    ],
+    [
+      named('Reached the max retries per request limit', 'MaxRetriesPerRequestError'),
+      RedisUnavailableError,
+    ],
+    [named('Failed to refresh slots cache.', 'ClusterAllFailedError'), RedisUnavailableError],
+    [new Error('Command timed out'), RedisTimeoutError],
+    [new Error('CLUSTERDOWN The cluster is down'), RedisNotReadyError],
+    [new Error('TRYAGAIN Multiple keys request during rehashing of slot'), RedisNotReadyError],
+    [new Error('LOADING Redis is loading the dataset in memory'), RedisNotReadyError],
+    [new Error('NOAUTH Authentication required.'), RedisCommandError],
+    [new Error('ERR unknown command'), RedisCommandError],
+  ])('classifies %s', (error, type) => {
+    const translated = toRedisInvalidationError(error, 'UNLINK');
+    expect(translated).toBeInstanceOf(type);
+    expect(translated).toBeInstanceOf(InvalidatorError);
+    expect(translated.cause).toBe(error);
+    expect(translated.retriable).toBe(type !== RedisCommandError);
+  });
+
+  it('names the tag key on WRONGTYPE, even from inside a script, and is not retriable', () => {
+    const reply = new Error(
+      'WRONGTYPE Operation against a key holding the wrong kind of value script: abc, on @user_script:3.',
+    );
+    const translated = toRedisInvalidationError(reply, 'tag', '__tag:t');
+    expect(translated).toBeInstanceOf(RedisWrongTypeError);
+    expect(translated.code).toBe('REDIS_WRONG_TYPE');
+    expect(translated.retriable).toBe(false);
+    expect(translated.message).toContain('__tag:t');
+  });
+
+  it('passes typed errors through unchanged', () => {
+    const typed = new RedisTimeoutError('slow');
+    expect(toRedisInvalidationError(typed, 'x')).toBe(typed);
+  });
+});

@@ -1,0 +1,129 @@
+import { KeyDeleter, type KeyDeleterOptions } from './key-deleter.js';
+import { PatternSweeper, type PatternSweeperOptions } from './pattern-sweeper.js';
+import {
+  type RedisClient,
+  RedisClientFactory,
+  type RedisConnectionConfig,
+} from './redis-client.factory.js';
+import { RedisUnavailableError, toRedisInvalidationError } from './redis-invalidation.error.js';
+import { assertReady, mastersOf, settleAll } from './redis-topology.js';
+import { TagInvalidator, type TagInvalidatorOptions } from './tag-invalidator.js';
+
+/** What to invalidate; the rules produce it, coalesced per batch. */
+export interface InvalidationPlan {
+  /** Cache keys to delete (with their leases). */
+  keys: readonly string[];
+  /** Tags whose filed keys (and leases) and tag set are deleted. */
+  tags: readonly string[];
+  /** `SCAN MATCH` globs whose matching keys (and leases) are deleted. */
+  patterns: readonly string[];
+}
+
+/** Counts of one {@link RedisInvalidator.apply}, for metrics. */
+export interface InvalidationCounts {
+  /** Distinct keys of the plan unlinked. */
+  keys: number;
+  /** Distinct tags of the plan invalidated. */
+  tags: number;
+  /** Keys found in those tags' sets. */
+  tagMembers: number;
+  /** Distinct patterns of the plan swept. */
+  patterns: number;
+  /** Keys that matched the patterns. */
+  patternMatches: number;
+  /** Keys that existed and were removed, leases included, over all three kinds. */
+  removed: number;
+}
+
+/** Tuning of each part. */
+export interface RedisInvalidatorOptions {
+  keys?: KeyDeleterOptions;
+  tags?: TagInvalidatorOptions;
+  patterns?: PatternSweeperOptions;
+}
+
+/**
+ * Applies invalidation plans to Redis (standalone or cluster), idempotently: keys first, then tags,
+ * then patterns. Any failure throws a `RedisInvalidationError` whose `retriable` tells the caller
+ * to apply the same plan again later (everything already done is harmless to redo); there is no
+ * retry loop in here, so the caller's backoff and offset handling stay in one place.
+ */
+export class RedisInvalidator {
+  private readonly keyDeleter: KeyDeleter;
+  private readonly tagInvalidator: TagInvalidator;
+  private readonly patternSweeper: PatternSweeper;
+
+  constructor(
+    private readonly client: RedisClient,
+    options: RedisInvalidatorOptions = {},
+    private readonly factory?: RedisClientFactory,
+  ) {
+    this.keyDeleter = new KeyDeleter(client, options.keys);
+    this.tagInvalidator = new TagInvalidator(client, this.keyDeleter, options.tags);
+    this.patternSweeper = new PatternSweeper(client, options.patterns);
+  }
+
+  /** An invalidator with its own client built from `config`; {@link close} closes it. */
+  static fromConfig(
+    config: RedisConnectionConfig,
+    options: RedisInvalidatorOptions = {},
+  ): RedisInvalidator {
+    const factory = new RedisClientFactory(config);
+    return new RedisInvalidator(factory.create(), options, factory);
+  }
+
+  /** Deletes everything `plan` names. */
+  async apply(plan: InvalidationPlan): Promise<InvalidationCounts> {
+    assertReady(this.client);
+    const keys = await this.keyDeleter.unlink(plan.keys);
+    const tags = await this.tagInvalidator.invalidate(plan.tags);
+    const patterns = await this.patternSweeper.sweep(plan.patterns);
+    return {
+      keys: keys.requested,
+      tags: tags.tags,
+      tagMembers: tags.members,
+      patterns: patterns.patterns,
+      patternMatches: patterns.matches,
+      removed: keys.removed + tags.removed + patterns.removed,
+    };
+  }
+
+  /** PINGs every master; throws a typed error when one does not answer (for readiness probes). */
+  async ping(): Promise<void> {
+    assertReady(this.client);
+    await settleAll(
+      mastersOf(this.client).map((node) => node.ping()),
+      'PING',
+    );
+  }
+
+  /** Resolves once the client is connected (cluster: slot map loaded), or throws after `timeoutMs`. */
+  async waitUntilReady(timeoutMs = 10_000): Promise<void> {
+    const client = this.client;
+    if (client.status === 'ready') return;
+    if (client.status === 'wait') client.connect().catch(() => undefined);
+    await new Promise<void>((resolve, reject) => {
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        client.off('ready', onReady);
+        reject(
+          new RedisUnavailableError(`Redis not ready after ${timeoutMs} ms (${client.status})`),
+        );
+      }, timeoutMs);
+      client.once('ready', onReady);
+    });
+  }
+
+  /** Closes the client if this invalidator created it. */
+  async close(): Promise<void> {
+    if (this.factory === undefined) return;
+    try {
+      await this.factory.close(this.client);
+    } catch (error) {
+      throw toRedisInvalidationError(error, 'close');
+    }
+  }
+}
