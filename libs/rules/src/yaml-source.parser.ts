@@ -19,7 +19,12 @@ export interface ParsedSource {
 /** Parses YAML without ever throwing: syntax errors become problems with positions. */
 export function parseYamlSource(source: RuleSource): ParsedSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source.text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(source.text, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: false,
+    logLevel: 'error',
+  });
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
