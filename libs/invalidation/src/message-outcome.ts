@@ -1,0 +1,50 @@
+import type { InvalidationPlan } from '#redis-invalidation';
+import type { ConsumedMessage } from './partition-batch.types.js';
+
+/** Why a message asked for nothing: each is counted and acknowledged, never an error. */
+export type IgnoreReason = 'tombstone' | 'heartbeat' | 'unmapped' | 'no-rule';
+
+/** What one message turned into. */
+export type MessageOutcome =
+  | {
+      readonly kind: 'invalidate';
+      readonly message: ConsumedMessage;
+      /** `product.updated`, or the domain event's type. */
+      readonly event: string;
+      readonly plan: InvalidationPlan;
+      /** When the change was committed in the database (`source.ts_ms`), if known. */
+      readonly committedAtMs: number | null;
+    }
+  | {
+      readonly kind: 'ignore';
+      readonly message: ConsumedMessage;
+      readonly event: string | null;
+      readonly reason: IgnoreReason;
+    }
+  | { readonly kind: 'dead-letter'; readonly message: ConsumedMessage; readonly error: unknown };
+
+/** Splits `product.updated` into entity and operation for metrics labels. */
+export function splitEventName(event: string | null): { entity: string; op: string } {
+  if (event === null) return { entity: 'none', op: 'none' };
+  const dot = event.lastIndexOf('.');
+  return dot < 0
+    ? { entity: event, op: 'none' }
+    : { entity: event.slice(0, dot), op: event.slice(dot + 1) };
+}
+
+/** The union of the plans: each distinct key, tag and pattern once, sorted. */
+export function coalescePlans(plans: readonly InvalidationPlan[]): InvalidationPlan {
+  const keys = new Set<string>();
+  const tags = new Set<string>();
+  const patterns = new Set<string>();
+  for (const plan of plans) {
+    for (const key of plan.keys) keys.add(key);
+    for (const tag of plan.tags) tags.add(tag);
+    for (const pattern of plan.patterns) patterns.add(pattern);
+  }
+  return { keys: [...keys].sort(), tags: [...tags].sort(), patterns: [...patterns].sort() };
+}
+
+export function isEmptyPlan(plan: InvalidationPlan): boolean {
+  return plan.keys.length === 0 && plan.tags.length === 0 && plan.patterns.length === 0;
+}
