@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { endpoints } from './endpoints.js';
 
-const run = promisify(execFile);
 const stackScript = fileURLToPath(new URL('../../deploy/local/stack.sh', import.meta.url));
 
 function portOpen(hostPort: string): Promise<boolean> {
@@ -21,13 +19,20 @@ function portOpen(hostPort: string): Promise<boolean> {
   });
 }
 
-async function stack(command: 'up' | 'down'): Promise<void> {
-  const child = run('bash', [stackScript, command], {
-    env: { ...process.env, INVALIDATOR_REDIS_CLUSTER: '1' },
-    maxBuffer: 16 * 1024 * 1024,
+// Waits for the script's exit, not for its output to close: the servers it starts in the
+// background inherit its file descriptors and keep running.
+function stack(command: 'up' | 'down'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [stackScript, command], {
+      env: { ...process.env, INVALIDATOR_REDIS_CLUSTER: '1' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`deploy/local/stack.sh ${command} exited with ${String(code)}`));
+    });
   });
-  child.child.stderr?.pipe(process.stderr);
-  await child;
 }
 
 /**
