@@ -47,7 +47,7 @@ describe('expand', () => {
     ]);
     const result = await expand(demo, evaluate(demo, categoryUpdate), lookup);
     expect(lookup.calls).toEqual([
-      ['SELECT id, category_id, brand_id FROM public.products WHERE category_id = $1', [5n], 1001],
+      ['SELECT id, category_id, brand_id FROM products WHERE category_id = $1', [5n], 1001],
     ]);
     expect(result.rules).toEqual(['category-pages', 'product-pages']);
     expect(result.keys).toEqual([

@@ -162,9 +162,10 @@ async function runOne(
       limit: maxFanOut + 1,
     });
   } catch (error) {
-    if (error instanceof InvalidatorError) throw error;
+    // The port says whether its failure is transient; anything unclassified is assumed to be.
+    const retriable = error instanceof InvalidatorError ? error.retriable : true;
     const detail = error instanceof Error ? error.message : String(error);
-    throw new CascadeLookupError(pending.request.rule, detail, { retriable: true, cause: error });
+    throw new CascadeLookupError(pending.request.rule, detail, { retriable, cause: error });
   }
   return { pending, rows, exceeded: rows.length > maxFanOut ? 'fan-out' : null };
 }

@@ -34,6 +34,7 @@ export { rulesJsonSchema, type RulesFile } from './rules.schema.js';
 export {
   CascadeLimitError,
   CascadeLookupError,
+  DatabaseQueryError,
   DatabaseUnavailableError,
   formatProblem,
   RuleRenderError,
@@ -42,3 +43,5 @@ export {
   type RuleProblem,
   type SourceLocation,
 } from './rules.errors.js';
+export { checkAgainstDatabase, type RulesCatalog, type TableInfo } from './database.checker.js';
+export { PgDatabase } from './pg-database.adapter.js';

@@ -85,6 +85,9 @@ export function checkRuleSet(
           `cascade to "${target.entity}" would run no rule: expected a rule with on: [${target.entity}.updated] or [${target.entity}.*]`,
         );
       }
+      if (target.lookup.includes(';')) {
+        report(rule, lookupAt, `${field}.cascade.lookup`, 'expected a single SELECT without ";"');
+      }
       if (/[{}]/.test(target.lookup)) {
         report(
           rule,

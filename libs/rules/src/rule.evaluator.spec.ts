@@ -292,7 +292,7 @@ describe('evaluate', () => {
       {
         rule: 'category-pages',
         entity: 'product',
-        lookup: 'SELECT id, category_id, brand_id FROM public.products WHERE category_id = $1',
+        lookup: 'SELECT id, category_id, brand_id FROM products WHERE category_id = $1',
         params: [5n],
         fallback: { kind: 'tag', values: ['category:5:products'] },
       },

@@ -101,3 +101,13 @@ export class DatabaseUnavailableError extends InvalidatorError {
     super('DATABASE_UNAVAILABLE', `database unavailable: ${detail}`, { retriable: true, cause });
   }
 }
+
+/** A query failed; retriable when its SQLSTATE says the failure is transient. */
+export class DatabaseQueryError extends InvalidatorError {
+  readonly sqlState: string | null;
+
+  constructor(detail: string, sqlState: string | null, retriable: boolean, cause?: unknown) {
+    super('DATABASE_QUERY_FAILED', detail, { retriable, cause });
+    this.sqlState = sqlState;
+  }
+}

@@ -1,0 +1,115 @@
+import pg from 'pg';
+import type { CascadeLookup } from './cascade.expander.js';
+import type { RulesCatalog, TableInfo } from './database.checker.js';
+import { DatabaseQueryError, DatabaseUnavailableError } from './rules.errors.js';
+import type { LookupParam } from './template.renderer.js';
+
+const IDENTITIES: Record<string, TableInfo['replicaIdentity']> = {
+  d: 'default',
+  f: 'full',
+  n: 'nothing',
+  i: 'index',
+};
+
+const TABLE_SQL = `
+SELECT c.relreplident AS identity,
+  ARRAY(SELECT a.attname::text FROM pg_attribute a
+        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns,
+  ARRAY(SELECT a.attname::text FROM pg_index i
+        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+        WHERE i.indrelid = c.oid
+          AND CASE WHEN c.relreplident = 'i' THEN i.indisreplident ELSE i.indisprimary END) AS key
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`;
+
+// Connection loss, resource exhaustion, shutdown, serialization failures: worth retrying.
+const TRANSIENT_SQLSTATE = /^(08|53|57P|40)/;
+
+/** PostgreSQL behind the cascade-lookup and catalog ports, on one `pg` client. */
+export class PgDatabase implements CascadeLookup, RulesCatalog {
+  private constructor(private readonly client: pg.Client) {}
+
+  /**
+   * Connects to `url` (`postgres://user:pass@host:port/db`).
+   * @throws DatabaseUnavailableError when the server cannot be reached or refuses the login.
+   */
+  static async connect(url: string): Promise<PgDatabase> {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    try {
+      await client.connect();
+    } catch (error) {
+      throw new DatabaseUnavailableError(
+        error instanceof Error ? error.message : String(error),
+        error,
+      );
+    }
+    return new PgDatabase(client);
+  }
+
+  /** Runs a lookup with bound params, reading at most `limit` rows. Integers arrive as strings. */
+  async run(
+    sql: string,
+    params: readonly LookupParam[],
+    options: { readonly limit: number },
+  ): Promise<readonly Record<string, unknown>[]> {
+    const limit = Math.max(0, Math.floor(options.limit));
+    const result = await this.query(
+      `SELECT * FROM (${sql}) AS cascade_rows LIMIT ${limit}`,
+      params.map(String),
+    );
+    return result.rows;
+  }
+
+  async describeTable(table: string): Promise<TableInfo | null> {
+    const [schema = '', name = ''] = table.split('.');
+    const { rows } = await this.query(TABLE_SQL, [schema, name]);
+    const row = rows[0] as { identity: string; columns: string[]; key: string[] } | undefined;
+    if (row === undefined) return null;
+    return {
+      columns: row.columns,
+      identityColumns: row.key,
+      replicaIdentity: IDENTITIES[row.identity] ?? 'default',
+    };
+  }
+
+  async describeLookup(
+    sql: string,
+    paramCount: number,
+  ): Promise<{ columns: readonly string[] } | { error: string }> {
+    await this.query('BEGIN READ ONLY');
+    try {
+      const result = await this.client.query(
+        `SELECT * FROM (${sql}) AS lookup LIMIT 0`,
+        Array<null>(paramCount).fill(null),
+      );
+      return { columns: result.fields.map((field) => field.name) };
+    } catch (error) {
+      return { error: error instanceof Error ? error.message : String(error) };
+    } finally {
+      await this.query('ROLLBACK');
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.end();
+  }
+
+  private async query(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<pg.QueryResult<Record<string, unknown>>> {
+    try {
+      return await this.client.query<Record<string, unknown>>(sql, params);
+    } catch (error) {
+      const sqlState = (error as { code?: unknown }).code;
+      const state = typeof sqlState === 'string' ? sqlState : null;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new DatabaseQueryError(
+        message,
+        state,
+        state === null || TRANSIENT_SQLSTATE.test(state),
+        error,
+      );
+    }
+  }
+}
