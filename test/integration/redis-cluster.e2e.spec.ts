@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { keySlot, leaseKeyFor, tagSetKeyFor } from '#cache-keys';
 import {
+  KeyDeleter,
   type RedisClient,
   RedisClientFactory,
   RedisInvalidator,
   RedisUnavailableError,
   RedisWrongTypeError,
+  TagInvalidator,
 } from '#redis-invalidation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpoints } from '../support/endpoints.js';
@@ -95,6 +97,37 @@ describe('RedisInvalidator on a three-master Redis Cluster', () => {
     expect(await existing([...members, leaseKeyFor(members[9] ?? '')])).toEqual([]);
     expect(await cluster.exists(tagSetKeyFor(`${prefix}t`))).toBe(0);
     expect(await existing([other, leaseKeyFor(other), tagSetKeyFor(`${prefix}u`)])).toHaveLength(3);
+  });
+
+  it('tag order: a failed step loses nothing on retry, and a member filed meanwhile stays', async () => {
+    const prefix = `t-${randomUUID()}:`;
+    const tagKey = tagSetKeyFor(`${prefix}t`);
+    const members = Array.from({ length: 40 }, (_, i) => `${prefix}m:${i}`);
+    const late = `${prefix}filled-during-invalidation`;
+    await setAll(members);
+    await cluster.sadd(tagKey, ...members);
+    let unlinks = 0;
+    // Fails the first UNLINK; on the retry, files a new member right after the members are gone.
+    class FlakyDeleter extends KeyDeleter {
+      override async unlink(keys: Iterable<string>, withLeases?: boolean) {
+        unlinks += 1;
+        if (unlinks === 1) throw new RedisUnavailableError('injected failure');
+        const result = await super.unlink(keys, withLeases);
+        await cluster.set(late, 'v');
+        await cluster.sadd(tagKey, late);
+        return result;
+      }
+    }
+    const tags = new TagInvalidator(cluster, new FlakyDeleter(cluster));
+
+    await expect(tags.invalidate([`${prefix}t`])).rejects.toMatchObject({ retriable: true });
+    expect(await existing(members)).toHaveLength(40);
+    expect(await cluster.scard(tagKey)).toBe(40);
+
+    await tags.invalidate([`${prefix}t`]);
+    expect(await existing(members)).toEqual([]);
+    expect(await cluster.smembers(tagKey)).toEqual([late]);
+    expect(await cluster.get(late)).toBe('v');
   });
 
   it('reports WRONGTYPE on a tag key as non-retriable, naming the key', async () => {

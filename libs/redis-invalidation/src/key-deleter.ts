@@ -48,13 +48,22 @@ export class KeyDeleter {
       ...(isCluster(client) ? { slotOf: keySlot } : {}),
     });
     const groups = isCluster(client)
-      ? [...groupByNode(batches, (slot) => client.slots[slot]?.[0]).values()]
-      : [batches];
+      ? [...groupByNode(batches, (slot) => client.slots[slot]?.[0])]
+      : [['standalone', batches] as const];
     const removed = await settleAll(
-      groups.map((group) => this.unlinkOnOneNode(group)),
+      groups.map(([node, group]) =>
+        node === undefined ? this.unlinkOneByOne(group) : this.unlinkOnOneNode(group),
+      ),
       'UNLINK',
     );
     return { requested: distinct.length, removed: removed.reduce((a, b) => a + b, 0) };
+  }
+
+  // Slots missing from the client's map (a failover in progress): one command each, so ioredis
+  // routes and redirects them itself instead of rejecting a pipeline that spans nodes.
+  private async unlinkOneByOne(batches: readonly UnlinkBatch[]): Promise<number> {
+    const replies = await Promise.all(batches.map((batch) => this.client.unlink(...batch.keys)));
+    return sumReplies(replies);
   }
 
   // Batches of one group share a node, which the cluster pipeline requires; rounds stay sequential
