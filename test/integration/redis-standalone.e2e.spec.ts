@@ -175,6 +175,34 @@ describe('RedisInvalidator on standalone Redis', () => {
     expect(fromLua).toEqual(samples.map(leaseKeyFor));
   });
 
+  it('authenticates with the user and password of the URL (ACL)', async () => {
+    const user = `t-${randomUUID()}`;
+    const prefix = `${user}:`;
+    await redis.call('ACL', 'SETUSER', user, 'on', '>s3cret', `~${prefix}*`, `~__lease:*`, '+@all');
+    const url = new URL(endpoints.redisUrl);
+    url.username = user;
+    url.password = 's3cret';
+    const authed = RedisInvalidator.fromConfig({ mode: 'standalone', url: url.toString() });
+    try {
+      await authed.waitUntilReady();
+      await redis.set(`${prefix}k`, 'v');
+      await authed.apply({ keys: [`${prefix}k`], tags: [], patterns: [] });
+      expect(await redis.exists(`${prefix}k`)).toBe(0);
+      // The ACL proves the credentials were used: outside its keys the user gets NOPERM.
+      const denied = await authed
+        .apply({ keys: [`t-${randomUUID()}:k`], tags: [], patterns: [] })
+        .catch((e: unknown) => e);
+      expect(denied).toMatchObject({ code: 'REDIS_COMMAND_FAILED', retriable: false });
+      url.password = 'wrong';
+      const refused = RedisInvalidator.fromConfig({ mode: 'standalone', url: url.toString() });
+      await expect(refused.waitUntilReady()).rejects.toMatchObject({ retriable: false });
+      await refused.close();
+    } finally {
+      await authed.close();
+      await redis.call('ACL', 'DELUSER', user);
+    }
+  });
+
   it('fails with a retriable error, fast, when Redis is unreachable', async () => {
     const port = await unusedPort();
     const down = RedisInvalidator.fromConfig({

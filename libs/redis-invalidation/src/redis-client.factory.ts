@@ -12,12 +12,15 @@ export interface RedisCommonConfig {
   /** Give up one connection attempt after this long. @default 5000 */
   connectTimeoutMs?: number;
   /**
-   * Reconnection attempts a command waits for before failing with `REDIS_UNAVAILABLE`. Low, so an
-   * outage surfaces fast and the caller's backoff (not ioredis') decides when to retry.
+   * Reconnections a command already sent survives before failing with `REDIS_UNAVAILABLE`. Low, so
+   * an outage surfaces fast and the caller's backoff (not ioredis') decides when to retry.
    * @default 1
    */
   maxRetriesPerRequest?: number;
-  /** Extra TLS options (CA, client certificate, servername) for TLS connections. @default undefined */
+  /**
+   * Extra TLS options (CA, client certificate, servername), used when TLS is on: a `rediss://` URL
+   * or `useTls` for a cluster. @default undefined (system CAs, full verification)
+   */
   tls?: ConnectionOptions;
   /** `CLIENT SETNAME`, to find the service in `CLIENT LIST`. @default 'invalidator' */
   connectionName?: string;

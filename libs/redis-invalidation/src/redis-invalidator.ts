@@ -97,23 +97,38 @@ export class RedisInvalidator {
     );
   }
 
-  /** Resolves once the client is connected (cluster: slot map loaded), or throws after `timeoutMs`. */
+  /**
+   * Resolves once the client is connected (cluster: slot map loaded). Rejects with a retriable
+   * `REDIS_UNAVAILABLE` after `timeoutMs`, or at once, not retriable, when Redis refuses the
+   * credentials (WRONGPASS, NOAUTH): waiting would not fix a wrong configuration.
+   */
   async waitUntilReady(timeoutMs = 10_000): Promise<void> {
     const client = this.client;
     if (client.status === 'ready') return;
     if (client.status === 'wait') client.connect().catch(() => undefined);
     await new Promise<void>((resolve, reject) => {
-      const onReady = (): void => {
+      const finish = (error?: Error): void => {
         clearTimeout(timer);
-        resolve();
+        client.off('ready', onReady);
+        client.off('error', onError);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const onReady = (): void => {
+        finish();
+      };
+      const onError = (error: Error): void => {
+        if (/WRONGPASS|NOAUTH|NOPERM/.test(error.message)) {
+          finish(toRedisInvalidationError(error, 'connect'));
+        }
       };
       const timer = setTimeout(() => {
-        client.off('ready', onReady);
-        reject(
+        finish(
           new RedisUnavailableError(`Redis not ready after ${timeoutMs} ms (${client.status})`),
         );
       }, timeoutMs);
-      client.once('ready', onReady);
+      client.on('ready', onReady);
+      client.on('error', onError);
     });
   }
 
