@@ -1,0 +1,22 @@
+import { UsageError } from './usage.error.js';
+
+/** Option values as `node:util` parseArgs returns them. */
+export type Values = Record<string, string | boolean | undefined>;
+
+/** Messages may quote multi-line input; the CLI promises one line. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}
+
+/** Reads a required string option or throws a usage error naming it. */
+export function required(values: Values, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+/** Reads an optional string option. */
+export function optional(values: Values, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
