@@ -18,14 +18,18 @@ describe('graph', () => {
     expect(text).toContain('(["key product:{id}"])');
     expect(text).toContain('{{"tag product:{id}"}}');
     expect(text).toContain('[/"pattern search:*"/]');
-    expect(text).toContain('r2 -.->|"cascade $1=id"| e_product');
+    expect(text).toContain(
+      'r2 -.->|"cascade $1=id<br/>fallback tag category:{id}:products"| e_product',
+    );
   });
 
   it('renders the same graph as dot', () => {
     const text = graph(demo, 'dot');
     expect(text).toMatch(/^digraph rules \{\n {2}rankdir=LR;\n/);
     expect(text).toContain('e_category [shape=cylinder, label="category\\npublic.categories"];');
-    expect(text).toContain('r3 -> e_product [label="cascade $1=id", style=dashed];');
+    expect(text).toContain(
+      'r3 -> e_product [label="cascade $1=id\\nfallback pattern product:*", style=dashed];',
+    );
     expect(text.endsWith('}\n')).toBe(true);
   });
 

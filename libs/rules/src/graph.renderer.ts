@@ -50,10 +50,14 @@ function collect(ruleSet: RuleSet): { nodes: Node[]; edges: Edge[] } {
     for (const target of rule.targets) {
       if (target.kind === 'cascade') {
         const params = target.params.map((p, i) => `$${i + 1}=${p.text}`).join(' ');
+        const fallback =
+          target.fallback === null
+            ? ''
+            : `\nfallback ${target.fallback.kind} ${target.fallback.template.source}`;
         edges.push({
           from: id,
           to: `e_${target.entity}`,
-          label: `cascade ${params}`.trim(),
+          label: `cascade ${params}`.trim() + fallback,
           dashed: true,
         });
         continue;
