@@ -1,0 +1,35 @@
+import { readFile } from 'node:fs/promises';
+import type { CliDatabase, CliDeps } from './cli-deps.port.js';
+import { runCli } from './cli.runner.js';
+
+/** The repository root and the hand-written Debezium fixtures, for CLI specs. */
+export const root = new URL('../../../', import.meta.url).pathname;
+export const fixtures = `${root}test/fixtures/debezium`;
+
+/** What one in-process CLI run printed and returned. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process with captured output, a given stdin and an optional fake database. */
+export async function cli(
+  argv: string[],
+  options: { stdin?: string; database?: CliDatabase } = {},
+): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const deps: CliDeps = {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    readStdin: () => Promise.resolve(options.stdin ?? ''),
+    readFile: (path) => readFile(path, 'utf8'),
+    connect: () =>
+      options.database
+        ? Promise.resolve(options.database)
+        : Promise.reject(new Error('no database')),
+  };
+  const code = await runCli(argv, deps);
+  return { code, stdout, stderr };
+}
