@@ -25,6 +25,9 @@ export default tseslint.config(
       ],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       '@typescript-eslint/no-extraneous-class': ['error', { allowWithDecorator: true }],
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
+      // Nest declares its option bags as classes; object literals are how they are meant to be passed.
+      '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
       'import-x/no-cycle': 'error',
       'import-x/no-self-import': 'error',
       'no-restricted-imports': [

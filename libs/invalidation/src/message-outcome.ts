@@ -21,7 +21,13 @@ export type MessageOutcome =
       readonly event: string | null;
       readonly reason: IgnoreReason;
     }
-  | { readonly kind: 'dead-letter'; readonly message: ConsumedMessage; readonly error: unknown };
+  | {
+      readonly kind: 'dead-letter';
+      readonly message: ConsumedMessage;
+      /** Null: a message that failed may not even decode to an event. */
+      readonly event: null;
+      readonly error: unknown;
+    };
 
 /** Splits `product.updated` into entity and operation for metrics labels. */
 export function splitEventName(event: string | null): { entity: string; op: string } {

@@ -60,7 +60,7 @@ export class MessagePreparer {
       };
     } catch (error) {
       if (error instanceof RetryAbortedError) throw error;
-      return { kind: 'dead-letter', message, error };
+      return { kind: 'dead-letter', message, event: null, error };
     }
   }
 }

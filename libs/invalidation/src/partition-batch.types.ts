@@ -7,7 +7,7 @@ export interface ConsumedMessage {
   readonly offset: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: Readonly<Record<string, Buffer | string | undefined>>;
+  readonly headers: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
   /** Kafka append time (or create time), epoch milliseconds as a string. */
   readonly timestamp: string;
 }

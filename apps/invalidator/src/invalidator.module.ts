@@ -1,0 +1,19 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { InvalidatorConfig } from './config/invalidator.config.js';
+import { CoreModule } from './core.module.js';
+import { HealthController } from './http/health.controller.js';
+import { MetricsController } from './http/metrics.controller.js';
+import { WorkerModule } from './worker/worker.module.js';
+
+/** The invalidator process: the consuming worker plus its HTTP surface. */
+@Module({})
+export class InvalidatorModule {
+  static forRoot(config: InvalidatorConfig, logger: Logger): DynamicModule {
+    return {
+      module: InvalidatorModule,
+      imports: [CoreModule.forRoot(config, logger), WorkerModule],
+      controllers: [HealthController, MetricsController],
+    };
+  }
+}

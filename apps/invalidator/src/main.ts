@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { pino } from 'pino';
+import { describeError } from '#errors';
+import { compileConfig } from './config/invalidator.config.js';
+import { InvalidatorModule } from './invalidator.module.js';
+import { PinoNestLogger } from './observability/pino-nest.logger.js';
+import { RulesRegistry } from './rules/rules.registry.js';
+
+async function main(): Promise<void> {
+  const bootLogger = pino({ name: 'invalidator' });
+  let config;
+  try {
+    config = compileConfig(process.env);
+  } catch (error) {
+    bootLogger.fatal(describeError(error));
+    process.exit(78);
+  }
+  const logger = pino({ name: 'invalidator', level: config.logLevel });
+  const app = await NestFactory.create(InvalidatorModule.forRoot(config, logger), {
+    logger: new PinoNestLogger(logger),
+    rawBody: true,
+  });
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      // If draining takes longer than the grace period, leave anyway: nothing unapplied was committed.
+      setTimeout(() => {
+        logger.error(
+          { graceMs: config.shutdownGraceMs },
+          'shutdown grace period exceeded; exiting',
+        );
+        process.exit(1);
+      }, config.shutdownGraceMs).unref();
+    });
+  }
+  const rules = app.get(RulesRegistry);
+  process.on('SIGHUP', () => {
+    void rules.reload();
+  });
+  await app.listen(config.http.port, config.http.host);
+  logger.info({ url: await app.getUrl() }, 'invalidator listening');
+}
+
+main().catch((error: unknown) => {
+  pino({ name: 'invalidator' }).fatal(describeError(error));
+  process.exit(1);
+});

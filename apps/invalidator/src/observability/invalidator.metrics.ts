@@ -1,0 +1,65 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The service's Prometheus metrics, on a registry of its own (process metrics included). */
+export class InvalidatorMetrics {
+  readonly registry = new Registry();
+
+  readonly events = new Counter({
+    name: 'invalidator_events_total',
+    help: 'Messages processed, by entity, operation and outcome (invalidated, ignored, dead_lettered).',
+    labelNames: ['entity', 'op', 'outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly invalidated = new Counter({
+    name: 'invalidator_invalidated_total',
+    help: 'Distinct keys, tags and patterns applied (per chunk), and keys found through tags and patterns.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly lag = new Histogram({
+    name: 'invalidator_invalidation_lag_seconds',
+    help: 'From the change commit in the database (source.ts_ms) to the Redis acknowledgement.',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  readonly chunkDuration = new Histogram({
+    name: 'invalidator_batch_duration_seconds',
+    help: 'Time to apply one chunk of a batch to Redis.',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({
+    name: 'invalidator_consumer_lag',
+    help: 'Messages between the last processed offset and the end of the partition.',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+  readonly retries = new Counter({
+    name: 'invalidator_retries_total',
+    help: 'Transient failures retried, by operation.',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'invalidator_errors_total',
+    help: 'Errors by component (redis, database, kafka).',
+    labelNames: ['component'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: 'invalidator_dead_letters_total',
+    help: 'Messages written to the dead-letter topic.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly ruleReloads = new Counter({
+    name: 'invalidator_rule_reloads_total',
+    help: 'Rule reloads, by result (applied, rejected).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'invalidator_' });
+  }
+}
