@@ -21,26 +21,29 @@ function portOpen(hostPort: string): Promise<boolean> {
 
 // Waits for the script's exit, not for its output to close: the servers it starts in the
 // background inherit its file descriptors and keep running.
-function stack(command: 'up' | 'down'): Promise<void> {
+function run(command: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [stackScript, command], {
+    const child = spawn(command, args, {
       env: { ...process.env, INVALIDATOR_REDIS_CLUSTER: '1' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.once('error', reject);
     child.once('exit', (code) => {
       if (code === 0) resolve();
-      else reject(new Error(`deploy/local/stack.sh ${command} exited with ${String(code)}`));
+      else reject(new Error(`${command} ${args.join(' ')} exited with ${String(code)}`));
     });
   });
 }
 
+const stack = (command: 'up' | 'down') => run('bash', [stackScript, command]);
+
 /**
- * Starts the real servers once for the whole e2e tier. A stack that was already running (a
+ * Builds the apps (e2e tests run them as real processes) and starts the real servers once for the whole e2e tier. A stack that was already running (a
  * developer's `npm start`) is reused and left running; one started here is stopped at the end.
  */
 export default async function setup(): Promise<() => Promise<void>> {
   const alreadyRunning = await portOpen(endpoints.kafkaBrokers[0]);
+  await run('npm', ['run', '--silent', 'build']);
   await stack('up');
   return async () => {
     if (!alreadyRunning && process.env.INVALIDATOR_KEEP_STACK !== '1') await stack('down');
