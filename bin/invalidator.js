@@ -6,7 +6,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const main = fileURLToPath(new URL('../dist/apps/cli/src/main.js', import.meta.url));
 if (!existsSync(main)) {
-  process.stderr.write('invalidator: dist/apps/cli/src/main.js is missing; run `npm run build` first\n');
+  process.stderr.write(
+    'invalidator: dist/apps/cli/src/main.js is missing; run `npm run build` first\n',
+  );
   process.exit(2);
 }
 await import(pathToFileURL(main).href);
