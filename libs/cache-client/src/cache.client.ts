@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import type { RedisClient } from '#redis-invalidation';
+import {
+  positive,
+  resolveCacheOptions,
+  type CacheClientOptions,
+  type CacheGetOptions,
+  type ResolvedCacheOptions,
+} from './cache-client.options.js';
+import { MemoryCacheCounters, type CacheEvent } from './cache-counters.port.js';
+import type { CacheStore, LeaseRequest } from './cache-store.port.js';
+import { JsonSerializer } from './json.serializer.js';
+import { delay, withTimeout } from './promise-timeout.util.js';
+import { RedisCacheStore } from './redis.cache-store.js';
+
+const MAX_POLL_MS = 50;
+
+/**
+ * Cache-aside with leases and tags. On a miss the caller takes a short lease on the key (and files
+ * the key under its tags) BEFORE loading, then stores the loaded value only if the lease is still
+ * its own. The invalidator deletes a key together with its lease, so an invalidation landing
+ * between the database read and the fill voids the fill: no stale value comes back. Callers that
+ * find another's lease wait (bounded) for its value. Redis problems never fail a read: the caller
+ * then loads without the cache; fills run in the background and never block the caller.
+ */
+export class CacheClient {
+  private readonly options: ResolvedCacheOptions;
+  private readonly counts = new MemoryCacheCounters();
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly store: CacheStore,
+    options: CacheClientOptions = {},
+  ) {
+    this.options = resolveCacheOptions(options, {
+      prefix: '',
+      ttlSeconds: 300,
+      jitterRatio: 0.1,
+      leaseMs: 2000,
+      leaseWaitMs: 250,
+      leasePollMs: 5,
+      redisTimeoutMs: 50,
+      fillTimeoutMs: 1000,
+      serializer: new JsonSerializer(),
+      random: Math.random,
+    });
+  }
+
+  /** A client on a Redis store; `onClose` runs on {@link close} (e.g. quit a client you own). */
+  static forRedis(
+    client: RedisClient,
+    options: CacheClientOptions = {},
+    onClose?: () => Promise<void>,
+  ): CacheClient {
+    return new CacheClient(new RedisCacheStore(client, onClose), options);
+  }
+
+  /**
+   * The cached value of `key`, or `load()`'s result (stored in the background when this caller
+   * holds the lease). `load` errors reach the caller; cache errors never do.
+   */
+  async get<T>(key: string, load: () => Promise<T>, options: CacheGetOptions = {}): Promise<T> {
+    const ttlSeconds = options.ttlSeconds ?? this.options.ttlSeconds;
+    positive('ttlSeconds', ttlSeconds);
+    const request = this.leaseRequest(key, ttlSeconds, options.tags ?? []);
+    const deadline = Date.now() + this.options.leaseWaitMs;
+    let pause = this.options.leasePollMs;
+    for (let attempt = 0; ; attempt += 1) {
+      let found;
+      try {
+        found = await withTimeout(this.store.lookup(request), this.options.redisTimeoutMs);
+      } catch {
+        this.count('error', 'fallback');
+        return load();
+      }
+      if (found.kind === 'hit') {
+        try {
+          const value = this.options.serializer.deserialize(found.payload) as T;
+          this.count('hit');
+          return value;
+        } catch {
+          this.count('error', 'fallback');
+          return load();
+        }
+      }
+      if (found.kind === 'leased') {
+        if (attempt === 0) this.count('miss');
+        return this.loadAndFill(request, ttlSeconds, load);
+      }
+      if (attempt === 0) this.count('lease-wait');
+      if (Date.now() + pause > deadline) {
+        this.count('lease-timeout');
+        return load();
+      }
+      await delay(pause);
+      pause = Math.min(pause * 2, MAX_POLL_MS);
+    }
+  }
+
+  /** Counts of every event since this client was made. */
+  stats(): Record<CacheEvent, number> {
+    return this.counts.snapshot();
+  }
+
+  /** Resolves once every background fill (and lease release) has settled. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /** Waits for background fills, then closes the store. */
+  async close(): Promise<void> {
+    await this.idle();
+    await this.store.close();
+  }
+
+  private async loadAndFill<T>(
+    request: LeaseRequest,
+    ttlSeconds: number,
+    load: () => Promise<T>,
+  ): Promise<T> {
+    let value: T;
+    try {
+      value = await load();
+    } catch (error) {
+      this.background(this.store.release(request.key, request.token));
+      throw error;
+    }
+    this.background(this.fill(request, ttlSeconds, value));
+    return value;
+  }
+
+  private async fill(request: LeaseRequest, ttlSeconds: number, value: unknown): Promise<void> {
+    let payload: string;
+    try {
+      payload = this.options.serializer.serialize(value);
+    } catch {
+      this.count('error');
+      await this.store.release(request.key, request.token);
+      return;
+    }
+    const ttlMs = Math.round(
+      ttlSeconds * 1000 * (1 + this.options.random() * this.options.jitterRatio),
+    );
+    const stored = await withTimeout(
+      this.store.fill({ ...request, payload, ttlMs }),
+      this.options.fillTimeoutMs,
+    );
+    this.count(stored ? 'fill' : 'fill-rejected');
+  }
+
+  private leaseRequest(key: string, ttlSeconds: number, tags: readonly string[]): LeaseRequest {
+    const { prefix, leaseMs, jitterRatio } = this.options;
+    // Tag sets outlive every entry filed in them: longest TTL, plus the lease, plus a margin.
+    const tagTtlMs = Math.ceil(ttlSeconds * 1000 * (1 + jitterRatio)) + leaseMs + 1000;
+    return {
+      key: prefix + key,
+      token: randomUUID(),
+      leaseMs,
+      tags: tags.map((tag) => prefix + tag),
+      tagTtlMs,
+    };
+  }
+
+  // Fire-and-forget with errors counted: never an unhandled rejection, never blocks the caller.
+  private background(work: Promise<void>): void {
+    const tracked = work
+      .catch(() => {
+        this.count('error');
+      })
+      .finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
+  }
+
+  private count(...events: CacheEvent[]): void {
+    for (const event of events) {
+      this.counts.increment(event);
+      try {
+        this.options.counters?.increment(event);
+      } catch {
+        // A broken metrics sink must not break reads.
+      }
+    }
+  }
+}
