@@ -40,4 +40,9 @@ describe('decodeMessage fuzz', () => {
       { numRuns: 500 },
     );
   });
+
+  it('reports deeply nested JSON as a DecodeError, not a stack overflow', () => {
+    const value = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    expect(() => decodeMessage({ topic: 't', key: null, value })).toThrow(DecodeError);
+  });
 });

@@ -89,4 +89,14 @@ describe('compileRules fuzz', () => {
       );
     compileOrTypedError(bomb.join('\n'));
   });
+
+  it('reports deeply nested YAML as a problem, not a stack overflow', () => {
+    for (const text of [
+      '['.repeat(50_000),
+      `a:\n  - ${'['.repeat(50_000)}`,
+      '{a: '.repeat(20_000),
+    ]) {
+      expect(() => compileRules([{ path: 'deep.yaml', text }])).toThrow(RulesInvalidError);
+    }
+  });
 });
