@@ -12,7 +12,7 @@ export interface TagInvalidatorOptions {
   batchSize?: number;
   /** `SSCAN ... COUNT` hint per page of a tag set (cluster). @default 250 */
   scanCount?: number;
-  /** Tags invalidated at the same time (cluster). @default 8 */
+  /** Tags invalidated at the same time (cluster), or per script call (standalone). @default 32 */
   concurrency?: number;
 }
 
@@ -26,24 +26,35 @@ export interface TagResult {
   removed: number;
 }
 
-// Atomic on one server: the tag set's members, their leases and the set go in one step, so no fill
-// can slip in between. Tag sets are meant to be small (the cache client bounds them).
+// Atomic on one server: each tag set's members, their leases and the set go in one step, so no
+// fill can slip in between. One call covers several tags, to save round trips; tag sets are meant
+// to be small (the cache client bounds them).
 const STANDALONE_SCRIPT = `${LEASE_KEY_LUA}
-local members = redis.call('SMEMBERS', KEYS[1])
 local batch = tonumber(ARGV[1])
+for _, tag_key in ipairs(KEYS) do
+  local kind = redis.call('TYPE', tag_key).ok
+  if kind ~= 'set' and kind ~= 'none' then
+    return redis.error_reply('WRONGTYPE tag set ' .. tag_key .. ' holds a ' .. kind)
+  end
+end
+local found = 0
 local removed = 0
 local args = {}
-for _, member in ipairs(members) do
-  args[#args + 1] = member
-  args[#args + 1] = lease_key_for(member)
-  if #args >= 2 * batch then
-    removed = removed + redis.call('UNLINK', unpack(args))
-    args = {}
+for _, tag_key in ipairs(KEYS) do
+  local members = redis.call('SMEMBERS', tag_key)
+  found = found + #members
+  for _, member in ipairs(members) do
+    args[#args + 1] = member
+    args[#args + 1] = lease_key_for(member)
+    if #args >= 2 * batch then
+      removed = removed + redis.call('UNLINK', unpack(args))
+      args = {}
+    end
   end
 end
 if #args > 0 then removed = removed + redis.call('UNLINK', unpack(args)) end
-redis.call('UNLINK', KEYS[1])
-return {#members, removed}
+redis.call('UNLINK', unpack(KEYS))
+return {found, removed}
 `;
 const STANDALONE_SHA = createHash('sha1').update(STANDALONE_SCRIPT).digest('hex');
 
@@ -51,7 +62,7 @@ const STANDALONE_SHA = createHash('sha1').update(STANDALONE_SCRIPT).digest('hex'
  * Invalidates tags: deletes every key filed in the tag's set ({@link tagSetKeyFor}), each key's
  * lease, and the set.
  *
- * Standalone: one Lua script per tag, atomic (EVALSHA, falling back to EVAL on NOSCRIPT).
+ * Standalone: one Lua script per round of tags, atomic (EVALSHA, falling back to EVAL on NOSCRIPT).
  *
  * Cluster: the members live in other slots than the set, so no single command or script can cover
  * them. The order makes every partial failure safe to retry:
@@ -75,7 +86,7 @@ export class TagInvalidator {
   ) {
     this.batchSize = options.batchSize ?? 250;
     this.scanCount = options.scanCount ?? 250;
-    this.concurrency = options.concurrency ?? 8;
+    this.concurrency = options.concurrency ?? 32;
   }
 
   /** Invalidates every tag in `tags` (deduplicated). */
@@ -83,10 +94,13 @@ export class TagInvalidator {
     const distinct = [...new Set(tags)];
     const total: TagResult = { tags: distinct.length, members: 0, removed: 0 };
     for (const round of chunk(distinct, this.concurrency)) {
-      const results = await settleAll(
-        round.map((tag) => this.invalidateOne(tagSetKeyFor(tag))),
-        'tag invalidation',
-      );
+      const tagKeys = round.map((tag) => tagSetKeyFor(tag));
+      const results = isCluster(this.client)
+        ? await settleAll(
+            tagKeys.map((tagKey) => this.invalidateInCluster(tagKey)),
+            'tag invalidation',
+          )
+        : [await this.invalidateAtomically(tagKeys)];
       for (const [members, removed] of results) {
         total.members += members;
         total.removed += removed;
@@ -95,24 +109,30 @@ export class TagInvalidator {
     return total;
   }
 
-  private invalidateOne(tagKey: string): Promise<[number, number]> {
-    return isCluster(this.client)
-      ? this.invalidateInCluster(tagKey)
-      : this.invalidateAtomically(tagKey);
-  }
-
-  private async invalidateAtomically(tagKey: string): Promise<[number, number]> {
+  private async invalidateAtomically(tagKeys: readonly string[]): Promise<[number, number]> {
     let reply: unknown;
     try {
       try {
-        reply = await this.client.evalsha(STANDALONE_SHA, 1, tagKey, this.batchSize);
+        reply = await this.client.evalsha(
+          STANDALONE_SHA,
+          tagKeys.length,
+          ...tagKeys,
+          this.batchSize,
+        );
       } catch (error) {
         if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
         // Script cache flushed or a fresh server: EVAL runs it and caches it again.
-        reply = await this.client.eval(STANDALONE_SCRIPT, 1, tagKey, this.batchSize);
+        reply = await this.client.eval(
+          STANDALONE_SCRIPT,
+          tagKeys.length,
+          ...tagKeys,
+          this.batchSize,
+        );
       }
     } catch (error) {
-      throw toRedisInvalidationError(error, `invalidate tag set ${tagKey}`, tagKey);
+      const message = error instanceof Error ? error.message : '';
+      const named = /WRONGTYPE tag set (\S+)/.exec(message)?.[1] ?? tagKeys[0];
+      throw toRedisInvalidationError(error, `invalidate ${tagKeys.length} tag set(s)`, named);
     }
     const [members, removed] = Array.isArray(reply) ? (reply as unknown[]) : [];
     return [Number(members ?? 0), Number(removed ?? 0)];
