@@ -253,4 +253,25 @@ describe('PartitionBatchProcessor', () => {
     await processor.process(new FakeBatch([update(5, 0, 0, 'categories')]));
     expect(letters).toHaveLength(1);
   });
+
+  it('dead-letters only the message whose plan Redis refuses for good, and applies the others', async () => {
+    const refused = new InvalidatorError('REDIS_WRONG_TYPE', '__tag:x is not a SET', {
+      retriable: false,
+    });
+    const { processor, applied, letters } = setup({
+      apply: (plan) =>
+        plan.keys.includes('product:2') ? Promise.reject(refused) : Promise.resolve(),
+    });
+    const batch = new FakeBatch([update(1, 5, 5), update(2, 6, 6), update(3, 7, 7)]);
+    await processor.process(batch);
+    expect(letters.map((l) => l.message.offset)).toEqual([batch.messages[1]?.offset]);
+    expect(letters[0]?.error).toBe(refused);
+    expect(applied.flatMap((p) => p.keys)).toEqual([
+      'category:5:products',
+      'product:1',
+      'category:7:products',
+      'product:3',
+    ]);
+    expect(batch.resolved).toEqual([batch.messages[2]?.offset]);
+  });
 });

@@ -1,4 +1,5 @@
-import type { InvalidationCounts } from '#redis-invalidation';
+import type { InvalidationCounts, InvalidationPlan } from '#redis-invalidation';
+import { isRetriable } from '#errors';
 import { BackoffPolicy, retry, RetryAbortedError } from '#retry';
 import type { RuleSet } from '#rules';
 import type { BatchObserver } from './batch.observer.js';
@@ -98,23 +99,60 @@ export class PartitionBatchProcessor {
       ),
     );
     const started = this.clock();
-    const counts = await this.applyPlans(outcomes, wanted, onRetry('redis invalidation'));
-    const lagMs = this.commitLags(outcomes);
-    await this.sendDeadLetters(outcomes, wanted, onRetry('dead-letter produce'));
+    const { counts, outcomes: applied } = await this.applyPlans(
+      outcomes,
+      wanted,
+      onRetry('redis invalidation'),
+    );
+    const lagMs = this.commitLags(applied);
+    await this.sendDeadLetters(applied, wanted, onRetry('dead-letter produce'));
     batch.resolveOffset(last.offset);
     this.deps.observer.applied(counts, this.clock() - started, lagMs);
-    for (const outcome of outcomes) this.deps.observer.outcome(outcome);
+    for (const outcome of applied) this.deps.observer.outcome(outcome);
     await batch.commit();
     await batch.heartbeat();
   }
 
+  /**
+   * Applies the chunk's coalesced plan. When Redis refuses it for good (a tag key of the wrong
+   * type, a missing permission), the messages are applied one by one so that only those whose
+   * own plan fails become dead letters and the rest are still invalidated.
+   */
   private async applyPlans(
     outcomes: readonly MessageOutcome[],
     wanted: () => boolean,
     onRetry: (error: unknown, attempt: number, delayMs: number) => void,
-  ): Promise<InvalidationCounts> {
+  ): Promise<{ counts: InvalidationCounts; outcomes: readonly MessageOutcome[] }> {
     const plan = coalescePlans(outcomes.flatMap((o) => (o.kind === 'invalidate' ? [o.plan] : [])));
-    if (isEmptyPlan(plan)) return noCounts;
+    if (isEmptyPlan(plan)) return { counts: noCounts, outcomes };
+    try {
+      return { counts: await this.applyWithRetry(plan, wanted, onRetry), outcomes };
+    } catch (error) {
+      if (error instanceof RetryAbortedError || isRetriable(error)) throw error;
+    }
+    let counts = noCounts;
+    const separated: MessageOutcome[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.kind !== 'invalidate') {
+        separated.push(outcome);
+        continue;
+      }
+      try {
+        counts = addCounts(counts, await this.applyWithRetry(outcome.plan, wanted, onRetry));
+        separated.push(outcome);
+      } catch (error) {
+        if (error instanceof RetryAbortedError || isRetriable(error)) throw error;
+        separated.push({ kind: 'dead-letter', message: outcome.message, event: null, error });
+      }
+    }
+    return { counts, outcomes: separated };
+  }
+
+  private async applyWithRetry(
+    plan: InvalidationPlan,
+    wanted: () => boolean,
+    onRetry: (error: unknown, attempt: number, delayMs: number) => void,
+  ): Promise<InvalidationCounts> {
     const counts = await retry(() => this.deps.applier.apply(plan), {
       operation: 'redis invalidation',
       backoff: this.deps.backoff,
@@ -153,4 +191,15 @@ export class PartitionBatchProcessor {
       onRetry,
     });
   }
+}
+
+function addCounts(a: InvalidationCounts, b: InvalidationCounts): InvalidationCounts {
+  return {
+    keys: a.keys + b.keys,
+    tags: a.tags + b.tags,
+    tagMembers: a.tagMembers + b.tagMembers,
+    patterns: a.patterns + b.patterns,
+    patternMatches: a.patternMatches + b.patternMatches,
+    removed: a.removed + b.removed,
+  };
 }
