@@ -216,7 +216,7 @@ describe('invalidator explain', () => {
   });
 });
 
-describe('invalidator explain properties', () => {
+describe('invalidator explain properties', { timeout: 60_000 }, () => {
   const scalar = fc.oneof(
     fc.constant(null),
     fc.bigInt({ min: 0n, max: 2n ** 64n }).map((n) => ({ int: n })),

@@ -10,7 +10,7 @@ const ok = (fn: () => unknown): void => {
   }
 };
 
-describe('decodeMessage fuzz', () => {
+describe('decodeMessage fuzz', { timeout: 60_000 }, () => {
   it('turns arbitrary bytes into an event or a DecodeError, never anything else', () => {
     fc.assert(
       fc.property(fc.option(fc.uint8Array()), fc.option(fc.uint8Array()), (key, value) => {

@@ -55,7 +55,8 @@ const ruleish = fc.record(
   { requiredKeys: [] },
 );
 
-describe('compileRules fuzz', () => {
+// Generous timeout: many runs, and CI machines are shared.
+describe('compileRules fuzz', { timeout: 60_000 }, () => {
   it('turns arbitrary text into a rule set or a RulesInvalidError, never a crash', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary' }), compileOrTypedError), { numRuns: 500 });
   });

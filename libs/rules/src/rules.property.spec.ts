@@ -72,7 +72,7 @@ function dataStrings(event: ChangeEvent): string[] {
   );
 }
 
-describe('evaluate properties', () => {
+describe('evaluate properties', { timeout: 60_000 }, () => {
   it('never renders null or undefined from a missing value', () => {
     fc.assert(
       fc.property(eventArb, (event) => {
