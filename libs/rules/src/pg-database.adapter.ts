@@ -60,6 +60,7 @@ export class PgDatabase implements CascadeLookup, RulesCatalog {
     return result.rows;
   }
 
+  /** Columns, replica identity and its key columns, from pg_catalog; null when absent. */
   async describeTable(table: string): Promise<TableInfo | null> {
     const [schema = '', name = ''] = table.split('.');
     const { rows } = await this.query(TABLE_SQL, [schema, name]);
@@ -90,6 +91,7 @@ export class PgDatabase implements CascadeLookup, RulesCatalog {
     }
   }
 
+  /** Ends the connection. */
   async close(): Promise<void> {
     await this.client.end();
   }
