@@ -58,9 +58,8 @@ export interface CdcPipeline {
 
 /** The snapshot marker Debezium puts on the last row it reads from a table. */
 function isSnapshotEnd(message: CollectedMessage): boolean {
-  if (message.value === null) return false;
-  const event = JSON.parse(message.value) as { source?: { snapshot?: unknown } };
-  return ['last', 'last_in_data_collection'].includes(String(event.source?.snapshot));
+  const snapshot = rowOf(message)?.snapshot;
+  return snapshot === 'last' || snapshot === 'last_in_data_collection';
 }
 
 interface RuleTarget {
@@ -313,16 +312,21 @@ export function rowOf(
   message: CollectedMessage,
 ): { op: string; id: string; snapshot: string | null } | null {
   if (message.value === null) return null;
-  // Ids are compared as strings: the demo has a 64-bit id beyond Number's exact range.
-  const event = JSON.parse(message.value.replace(/"id":(\d+)/g, '"id":"$1"')) as {
-    op: string;
-    before: { id?: string } | null;
-    after: { id?: string } | null;
-    source: { snapshot?: unknown };
+  let event: {
+    op?: string;
+    before?: { id?: string } | null;
+    after?: { id?: string } | null;
+    source?: { snapshot?: unknown };
   };
+  try {
+    // Ids are compared as strings: the demo has a 64-bit id beyond Number's exact range.
+    event = JSON.parse(message.value.replace(/"id":(\d+)/g, '"id":"$1"')) as typeof event;
+  } catch {
+    return null; // not a Debezium event (a test's poison message)
+  }
   const id = event.after?.id ?? event.before?.id;
-  if (id === undefined) return null;
-  const snapshot = event.source.snapshot;
+  if (id === undefined || event.op === undefined) return null;
+  const snapshot = event.source?.snapshot;
   return {
     op: event.op,
     id,
