@@ -333,3 +333,30 @@ export function rowOf(
     snapshot: typeof snapshot === 'string' && snapshot !== 'false' ? snapshot : null,
   };
 }
+
+/**
+ * The promise "no offset is committed before its keys are deleted", checked once: reads the
+ * offsets `groupId` committed on the products topic, then returns the update events below them
+ * (among those of `ids`) whose key `existing` still reports. Keys are never set again by the
+ * tests that use it, so a key still present below a committed offset is a broken promise.
+ */
+export async function keysBehindCommittedOffsets(
+  pipeline: CdcPipeline,
+  groupId: string,
+  ids: ReadonlySet<string>,
+  keyOf: (id: string) => string,
+  existing: (keys: readonly string[]) => Promise<readonly string[]>,
+): Promise<{ partition: number; offset: string; key: string }[]> {
+  const topic = pipeline.topics.products;
+  const committed = await pipeline.committedOffsets(groupId, topic);
+  const behind = pipeline.collector.messages.flatMap((m) => {
+    const row = m.topic === topic ? rowOf(m) : null;
+    if (row?.op !== 'u' || !ids.has(row.id)) return [];
+    const done = committed.get(m.partition) ?? -1n;
+    return BigInt(m.offset) < done
+      ? [{ partition: m.partition, offset: m.offset, key: keyOf(row.id) }]
+      : [];
+  });
+  const present = new Set(await existing(behind.map((b) => b.key)));
+  return behind.filter((b) => present.has(b.key));
+}
