@@ -1,0 +1,391 @@
+import type { ImpactResult } from '../sections/redis-impact.js';
+import type { RateLatency } from '../sections/latency.js';
+import type { PipelineLatency } from '../sections/pipeline.js';
+import type { RulesEvalResult } from '../sections/rules-eval.js';
+import type { ThroughputResult } from '../sections/throughput.js';
+import { formatInt, round } from './stats.js';
+
+export interface Target {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+/** Everything one run measured; written as summary.json next to the report. */
+export interface BenchResult {
+  mode: 'smoke' | 'full';
+  startedAt: string;
+  durationSeconds: number;
+  command: string;
+  commit: string;
+  machine: { nproc: number; memoryGiB: number; cpu: string; node: string; load: string };
+  rulesEval: RulesEvalResult | null;
+  throughput: ThroughputResult | null;
+  latency: RateLatency[] | null;
+  pipeline: PipelineLatency | null;
+  redisImpact: ImpactResult | null;
+  targets: Target[];
+  failures: string[];
+}
+
+const pct = (x: number) => `${round(x * 100, 1)}%`;
+
+export function targetsOf(result: BenchResult): Target[] {
+  const targets: Target[] = [];
+  const t = result.throughput;
+  if (t !== null) {
+    targets.push({
+      target: 'throughput ≥ 10 × the naive baseline',
+      measured: `${round(t.ratios.serviceOverNaive, 1)} × (${formatInt(t.service.eventsPerSecond)} vs ${formatInt(t.naive.eventsPerSecond)} events/s)`,
+      met: t.ratios.serviceOverNaive >= 10,
+    });
+    targets.push({
+      target: 'throughput ≥ 70% of the no-op kafkajs ceiling',
+      measured: `${pct(t.ratios.serviceOverCeiling)} (${formatInt(t.service.eventsPerSecond)} vs ${formatInt(t.ceiling.eventsPerSecond)} events/s)`,
+      met: t.ratios.serviceOverCeiling >= 0.7,
+    });
+  }
+  const at5000 = result.latency?.find((l) => l.offeredPerSecond === 5000);
+  if (at5000 !== undefined) {
+    targets.push({
+      target: 'p99 Kafka append → Redis ack ≤ 50 ms at 5,000 events/s',
+      measured: `p99 ${at5000.appendToAck.p99} ms (max ${at5000.appendToAck.max} ms, ${formatInt(at5000.producedPerSecond)}/s produced)`,
+      met: at5000.appendToAck.p99 <= 50 && at5000.observed === at5000.events,
+    });
+  }
+  const p = result.pipeline;
+  if (p !== null) {
+    targets.push({
+      target: 'p99 Postgres commit → Redis ack ≤ 1 s at 1,000 updates/s',
+      measured: `p99 ${p.commitToAck.p99} ms (max ${p.commitToAck.max} ms, ${formatInt(p.committedPerSecond)} updates/s committed)`,
+      met: p.commitToAck.p99 <= 1000 && p.observed === p.updates,
+    });
+  }
+  const impact = result.redisImpact;
+  const pattern = impact?.scenarios.find((s) => s.name.startsWith('pattern (service'));
+  if (pattern !== undefined) {
+    targets.push({
+      target: 'invalidation by pattern never makes a concurrent GET wait > 5 ms',
+      measured: `worst GET ${pattern.reader.max} ms, p99 ${pattern.reader.p99} ms (longest Redis command ${pattern.longestCommandMs} ms)`,
+      met: pattern.reader.max <= 5,
+    });
+    const idle = impact?.scenarios.find((s) => s.name.startsWith('idle'));
+    targets.push({
+      target:
+        '… and Redis itself never runs a command > 5 ms during the pattern sweep (server side)',
+      measured: `longest command ${pattern.longestCommandMs > 0 ? `${pattern.longestCommandMs} ms` : '< 1 ms'}; ${pattern.reader.over5ms} of ${formatInt(pattern.reader.count)} GETs > 5 ms (idle reader alone: ${idle?.reader.over5ms ?? '?'} of ${formatInt(idle?.reader.count ?? 0)}, worst ${idle?.reader.max ?? '?'} ms)`,
+      met: pattern.longestCommandMs <= 5,
+    });
+  }
+  const keys = impact?.scenarios.find((s) => s.name.startsWith('KEYS'));
+  if (keys !== undefined) {
+    targets.push({
+      target: 'KEYS, for comparison, blocks every client for the whole scan',
+      measured: `KEYS ran ${keys.longestCommandMs} ms in Redis; worst GET ${keys.reader.max} ms`,
+      met: keys.longestCommandMs > 0 && keys.reader.max >= 0.5 * keys.longestCommandMs,
+    });
+  }
+  if (t !== null) {
+    targets.push({
+      target: 'peak RSS of the service ≤ 256 MB',
+      measured: `${round(t.service.peakRssMiB, 1)} MiB (VmHWM)`,
+      met: t.service.peakRssMiB <= 256,
+    });
+  }
+  return targets;
+}
+
+const table = (header: readonly string[], rows: readonly (readonly (string | number)[])[]) =>
+  [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+
+/** The Markdown report; `charts` false for the docs copy (charts stay under bench/results/). */
+export function renderReport(result: BenchResult, charts: boolean, resultsDir: string): string {
+  const out: string[] = [];
+  const img = (file: string, alt: string) => (charts ? [`![${alt}](${file})`, ''] : []);
+  const m = result.machine;
+  out.push(
+    `# Invalidator benchmark (${result.mode})`,
+    '',
+    `Run ${result.startedAt}, ${round(result.durationSeconds, 0)} s, commit \`${result.commit}\`.`,
+    '',
+    '## Machine',
+    '',
+    table(
+      ['nproc', 'memory', 'CPU', 'Node.js', 'load average at start'],
+      [[m.nproc, `${m.memoryGiB} GiB`, m.cpu, m.node, m.load]],
+    ),
+    '',
+    `Command: \`${result.command}\` (results in \`${resultsDir}\`).`,
+    '',
+    'Shared 2-core machine: other engineers’ tests run at the same time, so absolute figures drift from run to run; the ratios compare measurements of the same run.',
+    '',
+    '## Targets',
+    '',
+    table(
+      ['target', 'measured', 'result'],
+      result.targets.map((t) => [t.target, t.measured, t.met ? 'met' : '**missed**']),
+    ),
+    '',
+  );
+  if (result.failures.length > 0) {
+    out.push('Sections that failed:', '', ...result.failures.map((f) => `- ${f}`), '');
+  }
+  const r = result.rulesEval;
+  out.push('## 0. Rules hot path (micro-benchmark)', '');
+  if (r !== null) {
+    out.push(
+      'Decode + evaluate of one Debezium update on the demo rules (`rules/catalog.yaml`), in process, no I/O.',
+      '',
+      table(
+        ['operation', 'ops/s'],
+        [
+          ['evaluate (decoded product.updated)', formatInt(r.evaluatePerSecond)],
+          ['decode + evaluate (raw JSON message)', formatInt(r.decodeEvaluatePerSecond)],
+        ],
+      ),
+      '',
+    );
+  }
+  const t = result.throughput;
+  out.push('## 1. Throughput', '');
+  if (t !== null) {
+    out.push(
+      `${formatInt(t.events)} Debezium updates of \`products\` (shape of \`test/fixtures/debezium/captured-update.json\`), ${t.keysPerEvent} keys + 1 tag per event, 20% of them on 500 hot products, pre-filled in ${t.produceSeconds} s on a 3-partition topic and consumed from the beginning. Each rate runs from the consumer’s group join (the service: its readiness probe turning 200) to its last message done (the service: its last chunk acknowledged by Redis, from its log); keys/s = events/s × keys named per event (before coalescing).`,
+      '',
+      table(
+        ['consumer', 'events', 'seconds', 'events/s', 'keys/s', 'note'],
+        [
+          [
+            'invalidator (service, eachBatch, chunks of 500)',
+            formatInt(t.service.events),
+            t.service.seconds,
+            formatInt(t.service.eventsPerSecond),
+            formatInt(t.service.keysPerSecond),
+            `${formatInt(t.service.distinctKeysPerSecond)} distinct keys/s unlinked after coalescing; ${t.service.chunks} chunks, chunk apply p50 ${t.service.chunkMs.p50} ms p99 ${t.service.chunkMs.p99} ms; ${t.service.deadLetters} dead letters`,
+          ],
+          [
+            'naive (eachMessage, one awaited DEL per key)',
+            formatInt(t.naive.events),
+            t.naive.seconds,
+            formatInt(t.naive.eventsPerSecond),
+            formatInt(t.naive.keysPerSecond),
+            `${t.naive.redisCommandsPerEvent} Redis round trips per event${t.naive.capped ? '; stopped at its time limit' : ''}`,
+          ],
+          [
+            'ceiling (kafkajs eachBatch, no decode, no delete)',
+            formatInt(t.ceiling.events),
+            t.ceiling.seconds,
+            formatInt(t.ceiling.eventsPerSecond),
+            formatInt(t.ceiling.keysPerSecond),
+            'keys/s: what the same events would name',
+          ],
+          [
+            'redis-benchmark UNLINK, 1 key, -P 100 -c 2',
+            '',
+            '',
+            '',
+            formatInt(t.redisBenchmark.unlinkPerSecond),
+            'Redis ceiling (absent keys)',
+          ],
+          [
+            'redis-benchmark UNLINK, 10 keys, -P 100 -c 2',
+            '',
+            '',
+            '',
+            formatInt(t.redisBenchmark.unlink10KeysPerSecond),
+            'multi-key commands, as the service sends',
+          ],
+        ],
+      ),
+      '',
+      table(
+        ['ratio', 'value'],
+        [
+          ['invalidator / naive (events/s)', `${round(t.ratios.serviceOverNaive, 2)} ×`],
+          ['invalidator / ceiling (events/s)', pct(t.ratios.serviceOverCeiling)],
+          [
+            'invalidator keys/s / redis-benchmark UNLINK keys/s',
+            pct(t.ratios.serviceKeysOverRedisCeiling),
+          ],
+        ],
+      ),
+      '',
+      ...img('throughput.svg', 'throughput'),
+    );
+    if (t.profile !== null) {
+      out.push(
+        '### Where the service’s CPU goes (profile pass)',
+        '',
+        `A second pass of the service over the same topic (its own group) with the V8 CPU profiler on from readiness to the last commit (\`${t.profile.file.split('/').at(-1) ?? ''}\`, open it in Chrome DevTools). Idle: ${pct(t.profile.idleShare)} of sampled time. Self time, as a share of busy time:`,
+        '',
+        table(
+          ['package / lib', 'self time'],
+          t.profile.byPackage.map((p) => [p.name, pct(p.share)]),
+        ),
+        '',
+        table(
+          ['function', 'self time'],
+          t.profile.topFunctions.map((f) => [`\`${f.name}\``, pct(f.share)]),
+        ),
+        '',
+      );
+    }
+  }
+  out.push('## 2. Latency', '');
+  if (result.latency !== null) {
+    out.push(
+      'Offered at a fixed rate by the harness (kafkajs, `acks=-1`) to topics with `message.timestamp.type=LogAppendTime`; each event names a product key that exists in a dedicated Redis, whose `del` keyevent notifications timestamp the deletion. Latency = notification time − Kafka append time (from the produce acknowledgement). “service histogram p99 ≤” is the upper bound of the bucket of the service’s own `invalidator_invalidation_lag_seconds` holding its p99 (`source.ts_ms` = produce time).',
+      '',
+      table(
+        [
+          'offered events/s',
+          'produced/s',
+          'events',
+          'observed',
+          'p50 ms',
+          'p90 ms',
+          'p99 ms',
+          'max ms',
+          'service histogram p99 ≤ ms',
+        ],
+        result.latency.map((l) => [
+          formatInt(l.offeredPerSecond),
+          formatInt(l.producedPerSecond),
+          formatInt(l.events),
+          formatInt(l.observed),
+          l.appendToAck.p50,
+          l.appendToAck.p90,
+          l.appendToAck.p99,
+          l.appendToAck.max,
+          l.serviceLagP99BucketMs,
+        ]),
+      ),
+      '',
+      'The service’s chunks meanwhile (its `invalidated` log lines): a change waits for the chunk ahead of it, then for its own.',
+      '',
+      table(
+        [
+          'offered events/s',
+          'chunks',
+          'events/chunk p50 / p99 / max',
+          'apply to Redis ms p50 / p99 / max',
+        ],
+        result.latency.map((l) => [
+          formatInt(l.offeredPerSecond),
+          l.chunkApplyMs.count,
+          `${l.eventsPerChunk.p50} / ${l.eventsPerChunk.p99} / ${l.eventsPerChunk.max}`,
+          `${l.chunkApplyMs.p50} / ${l.chunkApplyMs.p99} / ${l.chunkApplyMs.max}`,
+        ]),
+      ),
+      '',
+    );
+  }
+  const p = result.pipeline;
+  if (p !== null) {
+    out.push(
+      '### Whole pipeline: PostgreSQL commit → Redis acknowledgement',
+      '',
+      'Real single-row `UPDATE … WHERE id = $1` transactions (autocommit, up to 32 in flight) paced at the offered rate on a copy of the demo catalog in a schema of its own, captured by a Debezium connector of its own (`snapshot.mode=no_data`), consumed by the service. Latency = deletion notification − the client’s COMMIT acknowledgement; the service histogram measures `source.ts_ms` (the commit time Debezium reports) → Redis ack.',
+      '',
+      table(
+        [
+          'offered updates/s',
+          'committed/s',
+          'updates',
+          'observed',
+          'p50 ms',
+          'p90 ms',
+          'p99 ms',
+          'max ms',
+          'service histogram p50 ≤ / p99 ≤ ms',
+        ],
+        [
+          [
+            formatInt(p.offeredPerSecond),
+            formatInt(p.committedPerSecond),
+            formatInt(p.updates),
+            formatInt(p.observed),
+            p.commitToAck.p50,
+            p.commitToAck.p90,
+            p.commitToAck.p99,
+            p.commitToAck.max,
+            `${p.serviceLagP50BucketMs} / ${p.serviceLagP99BucketMs}`,
+          ],
+        ],
+      ),
+      '',
+      'Where the time goes (the Kafka record timestamp of each row’s event, read by a side consumer, splits it):',
+      '',
+      table(
+        ['leg', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
+        [
+          [
+            'commit → Kafka (Debezium + Kafka Connect)',
+            p.commitToKafka.p50,
+            p.commitToKafka.p90,
+            p.commitToKafka.p99,
+            p.commitToKafka.max,
+          ],
+          [
+            'Kafka → Redis ack (the invalidator)',
+            p.kafkaToAck.p50,
+            p.kafkaToAck.p90,
+            p.kafkaToAck.p99,
+            p.kafkaToAck.max,
+          ],
+        ],
+      ),
+      '',
+      `Burst (folded in from the former \`bench/service-burst.mjs\`): one \`UPDATE … WHERE id BETWEEN\` of ${formatInt(p.burst.rows)} rows in one transaction went from COMMIT to the last row’s deletion in ${p.burst.seconds} s, **${formatInt(p.burst.eventsPerSecond)} events/s through the whole pipeline**; per row commit → ack p50 ${p.burst.commitToAck.p50} ms, p99 ${p.burst.commitToAck.p99} ms.`,
+      '',
+    );
+  }
+  if (result.latency !== null || p !== null) out.push(...img('latency.svg', 'latency CDF'));
+  const impact = result.redisImpact;
+  out.push('## 3. Redis impact', '');
+  if (impact !== null) {
+    out.push(
+      `${formatInt(impact.targetKeys)} target keys among ${formatInt(impact.totalKeys)} on a dedicated redis-server; a reader in another process issues GETs on random filler keys in a tight loop during each invalidation. “Longest command” is the slowest command Redis itself logged meanwhile (SLOWLOG, ≥ 1 ms).`,
+      '',
+      table(
+        [
+          'invalidation',
+          'duration ms',
+          'removed',
+          'GETs',
+          'GET p50 ms',
+          'GET p99 ms',
+          'GET max ms',
+          'GETs > 5 ms',
+          'longest command ms',
+        ],
+        impact.scenarios.map((s) => [
+          s.name,
+          s.durationMs,
+          formatInt(s.removed),
+          formatInt(s.reader.count),
+          s.reader.p50,
+          s.reader.p99,
+          s.reader.max,
+          formatInt(s.reader.over5ms),
+          s.longestCommandMs > 0 ? `${s.longestCommandMs} (\`${s.longestCommand}\`)` : '< 1',
+        ]),
+      ),
+      '',
+      ...img('redis-impact.svg', 'Redis impact'),
+    );
+  }
+  out.push('## 4. Memory', '');
+  if (t !== null) {
+    out.push(
+      `Peak RSS (VmHWM from /proc) of the service during the throughput run: **${round(t.service.peakRssMiB, 1)} MiB**.`,
+      '',
+      ...img('memory.svg', 'service RSS'),
+    );
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,381 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { Admin, Kafka } from 'kafkajs';
+import { tagSetKeyFor } from '#cache-keys';
+import { decodeMessage } from '#debezium';
+import { compileRules, evaluate } from '#rules';
+import { endpoints, run, waitFor } from '../lib/env.js';
+import {
+  benchRules,
+  debeziumUpdate,
+  keysOf,
+  productUpdates,
+  type Workload,
+} from '../lib/events.js';
+import { createTopic, endOffset, partitionOf, produceAll, waitCommitted } from '../lib/kafka.js';
+import { deletePrefix, populateCache } from '../lib/populate.js';
+import { ServiceProcess } from '../lib/service.js';
+import { distribution, round, sumCounter, type Distribution } from '../lib/stats.js';
+import { profileService, type ProfileSummary } from './profile.js';
+
+export interface ThroughputOptions {
+  runId: string;
+  outDir: string;
+  events: number;
+  workload: Workload;
+  /** The naive consumer stops after this long even if it has not read everything. */
+  naiveTimeLimitMs: number;
+  redisBenchRequests: number;
+  /** Drain deadline for the service and the ceiling. */
+  timeoutMs: number;
+  profile: boolean;
+  log: (line: string) => void;
+  groups: string[];
+  topics: string[];
+}
+
+/** One consumer's rate, from its group join to the end of its last unit of work. */
+export interface ConsumerRate {
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  /** Cache keys the rules name per second (events/s times keys per event, before coalescing). */
+  keysPerSecond: number;
+  /** True when the run stopped at its time limit before the end of the topic. */
+  capped: boolean;
+}
+
+export interface ThroughputResult {
+  events: number;
+  keysPerEvent: number;
+  produceSeconds: number;
+  service: ConsumerRate & {
+    /** Distinct keys UNLINKed per second after per-chunk coalescing (from the service's metrics). */
+    distinctKeysPerSecond: number;
+    chunks: number;
+    chunkMs: Distribution;
+    deadLetters: number;
+    peakRssMiB: number;
+    rss: [number, number][];
+  };
+  naive: ConsumerRate & { redisCommandsPerEvent: number };
+  ceiling: ConsumerRate;
+  redisBenchmark: {
+    /** Pipelined single-key UNLINK (-P 100). */
+    unlinkPerSecond: number;
+    /** Pipelined 10-key UNLINK: keys per second. */
+    unlink10KeysPerSecond: number;
+  };
+  ratios: {
+    serviceOverNaive: number;
+    serviceOverCeiling: number;
+    serviceKeysOverRedisCeiling: number;
+  };
+  profile: ProfileSummary | null;
+}
+
+export async function throughput(
+  kafkaClient: Kafka,
+  admin: Admin,
+  options: ThroughputOptions,
+): Promise<ThroughputResult> {
+  const { runId, outDir, log } = options;
+  const topic = `bench.${runId}.products`;
+  const prefix = `bench:${runId}:tp:`;
+  const rulesPath = join(outDir, 'bench-rules.yaml');
+  writeFileSync(rulesPath, benchRules(prefix));
+
+  // 1. The topic, pre-filled.
+  await createTopic(admin, topic);
+  options.topics.push(topic);
+  let keysTotal = 0;
+  const now = Date.now();
+  const producer = kafkaClient.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const produceStart = Date.now();
+  try {
+    const messages = function* () {
+      for (const update of productUpdates(options.events, options.workload)) {
+        keysTotal += keysOf(update);
+        yield { ...debeziumUpdate(update, now), partition: partitionOf(update.id) };
+      }
+    };
+    await produceAll(producer, topic, messages());
+  } finally {
+    await producer.disconnect();
+  }
+  const produceSeconds = (Date.now() - produceStart) / 1000;
+  const total = await endOffset(admin, topic);
+  if (total !== options.events)
+    throw new Error(`${topic} holds ${total} messages, expected ${options.events}`);
+  const keysPerEvent = keysTotal / total;
+  log(
+    `  topic ${topic}: ${total} events (${round(keysPerEvent)} keys + 1 tag each) in ${round(produceSeconds, 1)} s`,
+  );
+
+  const redis = new Redis(endpoints.redisUrl, { connectionName: 'bench-naive' });
+  try {
+    // 2a. The service.
+    await populateCache(redis, prefix, options.workload);
+    const service = await runService(admin, options, topic, total, rulesPath);
+    log(
+      `  invalidator: ${round(service.eventsPerSecond)} events/s, peak RSS ${round(service.peakRssMiB, 1)} MiB`,
+    );
+
+    // 2b. The naive consumer.
+    await populateCache(redis, prefix, options.workload);
+    const naive = await runNaive(kafkaClient, redis, options, topic, total, prefix);
+    log(`  naive: ${round(naive.eventsPerSecond)} events/s${naive.capped ? ' (time-capped)' : ''}`);
+
+    // 2c. The no-op ceiling.
+    const ceiling = await runCeiling(kafkaClient, options, topic, total);
+    log(`  ceiling: ${round(ceiling.eventsPerSecond)} events/s`);
+
+    // 2d. redis-benchmark.
+    const redisBenchmark = await runRedisBenchmark(options.redisBenchRequests, prefix);
+    log(`  redis-benchmark UNLINK -P 100: ${round(redisBenchmark.unlinkPerSecond)} keys/s`);
+
+    const withKeys = (r: Omit<ConsumerRate, 'keysPerSecond'>): ConsumerRate => ({
+      ...r,
+      keysPerSecond: r.eventsPerSecond * keysPerEvent,
+    });
+    const serviceRate = withKeys(service);
+    const profile = options.profile
+      ? await profileService(admin, { ...options, topic, total, rulesPath })
+      : null;
+    return {
+      events: total,
+      keysPerEvent: round(keysPerEvent, 3),
+      produceSeconds: round(produceSeconds, 1),
+      service: { ...service, ...serviceRate },
+      naive: { ...withKeys(naive), redisCommandsPerEvent: naive.redisCommandsPerEvent },
+      ceiling: withKeys(ceiling),
+      redisBenchmark,
+      ratios: {
+        serviceOverNaive: round(service.eventsPerSecond / naive.eventsPerSecond),
+        serviceOverCeiling: round(service.eventsPerSecond / ceiling.eventsPerSecond, 3),
+        serviceKeysOverRedisCeiling: round(
+          serviceRate.keysPerSecond / redisBenchmark.unlinkPerSecond,
+          3,
+        ),
+      },
+      profile,
+    };
+  } finally {
+    await deletePrefix(redis, prefix).catch(() => 0);
+    redis.disconnect();
+  }
+}
+
+async function runService(
+  admin: Admin,
+  options: ThroughputOptions,
+  topic: string,
+  total: number,
+  rulesPath: string,
+): Promise<ThroughputResult['service'] & Omit<ConsumerRate, 'keysPerSecond'>> {
+  const groupId = `bench-${options.runId}-service`;
+  options.groups.push(groupId);
+  options.topics.push(`bench.${options.runId}.dlq`);
+  const service = await ServiceProcess.start({
+    name: 'bench-invalidator',
+    topics: [topic],
+    groupId,
+    dlqTopic: `bench.${options.runId}.dlq`,
+    rulesPath,
+    redisUrl: endpoints.redisUrl,
+    logPath: join(options.outDir, 'service-throughput.log'),
+  });
+  try {
+    await waitCommitted(admin, groupId, topic, total, options.timeoutMs);
+    const metrics = await service.metrics();
+    const peakRssMiB = service.peakRssMiB();
+    const chunks = service.chunks().sort((a, b) => a.time - b.time);
+    const last = chunks.at(-1);
+    if (last === undefined)
+      throw new Error('the service logged no applied chunk; see service-throughput.log');
+    // From the group join (readiness) to the last chunk applied to Redis.
+    const events = chunks.reduce((sum, c) => sum + c.changes, 0);
+    const seconds = (last.time - service.readyAt) / 1000;
+    const distinctKeys = sumCounter(metrics, 'invalidator_invalidated_total', 'kind="key"');
+    return {
+      events,
+      seconds: round(seconds, 3),
+      eventsPerSecond: events / seconds,
+      keysPerSecond: 0,
+      capped: false,
+      distinctKeysPerSecond: distinctKeys / seconds,
+      chunks: chunks.length,
+      chunkMs: distribution(chunks.map((c) => c.durationMs)),
+      deadLetters: sumCounter(metrics, 'invalidator_dead_letters_total'),
+      peakRssMiB,
+      rss: service.rss,
+    };
+  } finally {
+    await service.stop();
+  }
+}
+
+/**
+ * The problem statement's first version: one message at a time (eachMessage), the rules applied
+ * per message, one awaited DEL per key (a tag: SMEMBERS, one DEL per member, DEL of the set).
+ */
+async function runNaive(
+  kafkaClient: Kafka,
+  redis: Redis,
+  options: ThroughputOptions,
+  topic: string,
+  total: number,
+  prefix: string,
+): Promise<Omit<ConsumerRate, 'keysPerSecond'> & { redisCommandsPerEvent: number }> {
+  const ruleSet = compileRules([{ path: 'bench-rules.yaml', text: benchRules(prefix) }]);
+  const groupId = `bench-${options.runId}-naive`;
+  options.groups.push(groupId);
+  const consumer = kafkaClient.consumer({ groupId });
+  let done = 0;
+  let commands = 0;
+  let lastAt = 0;
+  let stop = false;
+  const deadline = Date.now() + options.naiveTimeLimitMs;
+  let joinedAt = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joinedAt ||= Date.now();
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message, partition }) => {
+        if (stop) return;
+        const event = decodeMessage({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+        });
+        const evaluation = evaluate(ruleSet, event);
+        for (const key of evaluation.keys) {
+          await redis.del(key);
+          commands++;
+        }
+        for (const tag of evaluation.tags) {
+          const set = tagSetKeyFor(tag);
+          const members = await redis.smembers(set);
+          for (const member of members) await redis.del(member);
+          await redis.del(set);
+          commands += members.length + 2;
+        }
+        done++;
+        lastAt = Date.now();
+        if (done >= total || lastAt >= deadline) stop = true;
+      },
+    });
+    await waitFor(
+      'the naive consumer to finish',
+      () => stop,
+      options.naiveTimeLimitMs + options.timeoutMs,
+      50,
+    );
+  } finally {
+    await consumer.disconnect();
+  }
+  const seconds = (lastAt - joinedAt) / 1000;
+  return {
+    events: done,
+    seconds: round(seconds, 3),
+    eventsPerSecond: done / seconds,
+    capped: done < total,
+    redisCommandsPerEvent: round(commands / done, 2),
+  };
+}
+
+/** A kafkajs consumer on the same topic that decodes nothing and deletes nothing. */
+async function runCeiling(
+  kafkaClient: Kafka,
+  options: ThroughputOptions,
+  topic: string,
+  total: number,
+): Promise<Omit<ConsumerRate, 'keysPerSecond'>> {
+  const groupId = `bench-${options.runId}-ceiling`;
+  options.groups.push(groupId);
+  const consumer = kafkaClient.consumer({ groupId, maxBytesPerPartition: 1_048_576 });
+  let done = 0;
+  let joinedAt = 0;
+  let lastAt = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joinedAt ||= Date.now();
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      partitionsConsumedConcurrently: 3,
+      eachBatch: ({ batch }) => {
+        done += batch.messages.length;
+        lastAt = Date.now();
+        return Promise.resolve();
+      },
+    });
+    await waitFor(
+      'the ceiling consumer to read the topic',
+      () => done >= total,
+      options.timeoutMs,
+      20,
+    );
+  } finally {
+    await consumer.disconnect();
+  }
+  const seconds = (lastAt - joinedAt) / 1000;
+  return {
+    events: done,
+    seconds: round(seconds, 3),
+    eventsPerSecond: done / seconds,
+    capped: false,
+  };
+}
+
+function parseRps(csv: string): number {
+  const line = csv.trim().split('\n').at(-1) ?? '';
+  const rps = Number(/^"[^"]*","([\d.]+)"/.exec(line)?.[1]);
+  if (!Number.isFinite(rps) || rps <= 0) throw new Error(`redis-benchmark: no rate in ${csv}`);
+  return rps;
+}
+
+/** The Redis ceiling: `redis-benchmark` with pipelined UNLINK (of absent keys: nothing to free). */
+async function runRedisBenchmark(
+  requests: number,
+  prefix: string,
+): Promise<ThroughputResult['redisBenchmark']> {
+  const base = [
+    '-h',
+    endpoints.host,
+    '-p',
+    String(endpoints.redisPort),
+    '-P',
+    '100',
+    '-c',
+    '2',
+    '-r',
+    '1000000',
+    '--csv',
+  ];
+  const one = await run(
+    'redis-benchmark',
+    [...base, '-n', String(requests), 'UNLINK', `${prefix}rb:__rand_int__`],
+    {
+      timeoutMs: 120_000,
+    },
+  );
+  const tenKeys = Array.from({ length: 10 }, (_, i) => `${prefix}rb${i}:__rand_int__`);
+  const ten = await run(
+    'redis-benchmark',
+    [...base, '-n', String(Math.max(1000, Math.round(requests / 10))), 'UNLINK', ...tenKeys],
+    { timeoutMs: 120_000 },
+  );
+  return {
+    unlinkPerSecond: Math.round(parseRps(one)),
+    unlink10KeysPerSecond: Math.round(parseRps(ten) * 10),
+  };
+}
