@@ -24,7 +24,9 @@ CONNECTOR_FILE=$REPO_DIR/deploy/debezium/postgres-connector.json
 KAFKA_VERSION=4.3.0
 DEBEZIUM_VERSION=3.6.1.Final
 
-# fd 9 is the caller's stderr, kept so messages survive the redirections of wait_until.
+# fd 9 is the caller's stderr, kept so messages survive the redirections of wait_until. Servers
+# started in the background must not inherit it (9>&-), or a caller reading our output through a
+# pipe would wait for them to exit.
 exec 9>&2
 log() { printf '[stack %s] %s\n' "$(date +%H:%M:%S)" "$*" >&9; }
 die() { log "error: $*"; exit 1; }

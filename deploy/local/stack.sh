@@ -24,7 +24,7 @@ cmd_up() {
   redis_up
   kafka_up
   connect_up
-  if [[ ${INVALIDATOR_REDIS_CLUSTER:-0} == 1 && -x $cluster_script ]]; then "$cluster_script" up; fi
+  if [[ ${INVALIDATOR_REDIS_CLUSTER:-0} == 1 && -x $cluster_script ]]; then "$cluster_script" up 9>&-; fi
   log "stack up in $((SECONDS - started))s; status: npm run stack -- status; logs: $LOG_DIR"
 }
 

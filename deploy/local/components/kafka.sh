@@ -10,7 +10,7 @@ java_run() {
   [[ -f $LOG_DIR/$name.log ]] && mv "$LOG_DIR/$name.log" "$LOG_DIR/$name.previous.log"
   nohup java "-Xms$heap" "-Xmx$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$REPO_DIR/deploy/local/log4j2.xml" \
-    -cp "$CACHE_DIR/lib/*" "$@" >>"$LOG_DIR/$name.log" 2>&1 &
+    -cp "$CACHE_DIR/lib/*" "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 9>&- &
   echo $! >"$RUN_DIR/$name.pid"
 }
 

@@ -41,7 +41,7 @@ postgres_up() {
   pg_ctl_cmd -w -t 60 -l "$LOG_DIR/postgres.log" start -o "-c port=$PG_PORT \
     -c listen_addresses=$HOST -c unix_socket_directories=$PG_DIR -c wal_level=logical \
     -c max_wal_senders=20 -c max_replication_slots=20 -c fsync=off -c synchronous_commit=off" \
-    >/dev/null || die "PostgreSQL did not start (see $LOG_DIR/postgres.log)"
+    </dev/null >/dev/null 9>&- || die "PostgreSQL did not start (see $LOG_DIR/postgres.log)"
   if [[ -f $PG_DIR/fresh ]]; then
     postgres_load_demo
     rm -f "$PG_DIR/fresh"

@@ -7,7 +7,7 @@ redis_up() {
   log "starting Redis on $HOST:$REDIS_PORT"
   redis-server --bind "$HOST" --port "$REDIS_PORT" --daemonize yes --dir "$STATE_DIR/redis" \
     --pidfile "$RUN_DIR/redis.pid" --logfile "$LOG_DIR/redis.log" --save '' --appendonly no \
-    || die "Redis did not start (see $LOG_DIR/redis.log)"
+    </dev/null 9>&- || die "Redis did not start (see $LOG_DIR/redis.log)"
   wait_until 30 "Redis" redis-cli -h "$HOST" -p "$REDIS_PORT" ping
 }
 
