@@ -7,4 +7,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/common.sh"
 source "$here/ensure-deps.sh"
 cd "$REPO_DIR"
+# Some tests run the built CLI and service as real processes.
+npm run --silent build
 exec npx vitest run "$@"

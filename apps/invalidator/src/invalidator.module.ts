@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { InvalidatorConfig } from './config/invalidator.config.js';
 import { CoreModule } from './core.module.js';
+import { AdminController } from './http/admin.controller.js';
 import { HealthController } from './http/health.controller.js';
 import { MetricsController } from './http/metrics.controller.js';
 import { WorkerModule } from './worker/worker.module.js';
@@ -13,7 +14,7 @@ export class InvalidatorModule {
     return {
       module: InvalidatorModule,
       imports: [CoreModule.forRoot(config, logger), WorkerModule],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, AdminController],
     };
   }
 }

@@ -45,3 +45,10 @@ export {
 } from './rules.errors.js';
 export { checkAgainstDatabase, type RulesCatalog, type TableInfo } from './database.checker.js';
 export { PgDatabase } from './pg-database.adapter.js';
+export {
+  explainEvaluation,
+  explainExpansion,
+  explainMessage,
+  type ExplainedCascade,
+  type ExplainOutput,
+} from './explain.formatter.js';
