@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { endpoints } from './stack.endpoints.js';
+
+/** The audit's own copy of the demo catalog, in a schema of its own. */
+export interface AuditCatalog {
+  /** Schema name; also the connector, topic prefix, slot and publication name. */
+  readonly name: string;
+  /** Catalog pool with the audit schema on the search path. */
+  readonly pool: pg.Pool;
+  /** Product ids readers and writers use (demo rows first, then generated ones). */
+  readonly productIds: readonly string[];
+  /** Category ids products move between. */
+  readonly categoryIds: readonly string[];
+  /** A category nobody reads: marker rows go there. */
+  readonly markerCategoryId: string;
+  /** Database URL with the audit schema on the search path (service cascade lookups). */
+  readonly databaseUrl: string;
+}
+
+export interface CatalogSize {
+  readonly products: number;
+  readonly categories: number;
+  readonly poolSize: number;
+}
+
+/**
+ * Creates the schema, loads deploy/postgres/01-schema.sql and 02-seed.sql into it (as the tests'
+ * isolated catalogs do), then adds categories and products up to the requested sizes.
+ * `onCreated` runs as soon as the schema exists, so a failure later still drops it.
+ */
+export async function createAuditCatalog(
+  root: string,
+  size: CatalogSize,
+  onCreated: (dropSchema: () => Promise<void>) => void,
+): Promise<AuditCatalog> {
+  const name = `audit_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: endpoints.postgresUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE SCHEMA ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const pool = new pg.Pool({
+    connectionString: endpoints.postgresUrl,
+    options: `-c search_path=${name}`,
+    max: size.poolSize,
+  });
+  onCreated(() => dropCatalog(pool, name));
+  for (const file of ['01-schema.sql', '02-seed.sql']) {
+    await pool.query(await readFile(join(root, 'deploy', 'postgres', file), 'utf8'));
+  }
+  await pool.query(
+    `INSERT INTO categories (name, parent_id)
+     SELECT 'Audit category ' || g, 1 FROM generate_series(1, $1::int) AS g`,
+    [Math.max(0, size.categories - 3)],
+  );
+  const categories = await pool.query<{ id: string }>(
+    'SELECT id::text FROM categories ORDER BY id',
+  );
+  const categoryIds = categories.rows.map((row) => row.id);
+  const marker = await pool.query<{ id: string }>(
+    "INSERT INTO categories (name) VALUES ('Audit markers') RETURNING id::text",
+  );
+  await pool.query(
+    `INSERT INTO products (name, price, category_id, brand_id)
+     SELECT 'Audit product ' || g, 10 + g % 90, ($2::bigint[])[1 + g % cardinality($2::bigint[])],
+            1 + g % 3
+       FROM generate_series(1, $1::int) AS g`,
+    [Math.max(0, size.products - 6), categoryIds],
+  );
+  const products = await pool.query<{ id: string }>(
+    'SELECT id::text FROM products WHERE category_id <> $1 ORDER BY id',
+    [marker.rows[0]?.id],
+  );
+  return {
+    name,
+    pool,
+    productIds: products.rows.map((row) => row.id),
+    categoryIds,
+    markerCategoryId: marker.rows[0]?.id ?? '',
+    databaseUrl: `${endpoints.postgresUrl}?options=${encodeURIComponent(`-c search_path=${name}`)}`,
+  };
+}
+
+/** Inserts a product nobody reads; its change event marks "everything before was streamed". */
+export async function insertMarker(catalog: AuditCatalog): Promise<void> {
+  await catalog.pool.query(
+    "INSERT INTO products (name, price, category_id) VALUES ('audit marker', 0, $1)",
+    [catalog.markerCategoryId],
+  );
+}
+
+async function dropCatalog(pool: pg.Pool, name: string): Promise<void> {
+  try {
+    await pool.query(`DROP PUBLICATION IF EXISTS ${name}`);
+    await pool.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+  } finally {
+    await pool.end();
+  }
+}

@@ -1,0 +1,209 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cluster } from 'ioredis';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { RedisClientFactory, type RedisClient } from '#redis-invalidation';
+import {
+  createAuditCatalog,
+  insertMarker,
+  type AuditCatalog,
+  type CatalogSize,
+} from './audit-catalog.fixture.js';
+import type { CleanupStack } from './cleanup.stack.js';
+import { InvalidatorProcess } from './invalidator.process.js';
+import { auditConnector, deleteConnector, registerConnector } from './kafka-connect.client.js';
+import { pollUntil } from './poll.util.js';
+import { auditRules } from './rules.generator.js';
+import { endpoints } from './stack.endpoints.js';
+
+const TABLES = ['brands', 'categories', 'products'] as const;
+
+/** Everything between the audit's Postgres schema and its Redis keys; undone by `cleanup`. */
+export interface AuditPipeline {
+  readonly catalog: AuditCatalog;
+  readonly keyPrefix: string;
+  readonly redis: RedisClient;
+  readonly service: InvalidatorProcess;
+  readonly groupId: string;
+  /** Waits until every change committed so far is invalidated and its offset committed. */
+  catchUp(signal: AbortSignal): Promise<void>;
+  /** Every key of the audit's prefix (entries), without leases and tag sets. */
+  scanEntries(): Promise<string[]>;
+  /** Deletes the audit's entries, leases and tag sets (between two modes, and at the end). */
+  clearKeys(): Promise<void>;
+}
+
+/**
+ * Builds the pipeline: schema and data, topics (one partition each, so a marker row orders after
+ * every earlier change), connector, rules under a key prefix, the service. Every step registers
+ * its undo on `cleanup` as soon as it exists.
+ */
+export async function createAuditPipeline(
+  root: string,
+  size: CatalogSize,
+  cleanup: CleanupStack,
+  signal: AbortSignal,
+): Promise<AuditPipeline> {
+  const catalog = await createAuditCatalog(root, size, (drop) => {
+    cleanup.push('drop schema and publication', drop);
+  });
+  const { name } = catalog;
+  const keyPrefix = `${name}:`;
+  const redisFactory = new RedisClientFactory({
+    mode: 'standalone',
+    url: endpoints.redisUrl,
+    connectionName: `${name}-checker`,
+  });
+  const redis = redisFactory.create();
+  cleanup.push('close Redis', () => redisFactory.close(redis));
+  const pipeline = { redis, keyPrefix } as const;
+  cleanup.push('delete audit keys', () => clearKeys(pipeline));
+
+  const admin = new Kafka({
+    clientId: `${name}-audit`,
+    brokers: [...endpoints.kafkaBrokers],
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  cleanup.push('disconnect Kafka admin', () => admin.disconnect());
+  const topics = TABLES.map((table) => `${name}.${name}.${table}`);
+  const deadLetterTopic = `${name}.dlq`;
+  cleanup.push('delete topics', async () => {
+    const existing = new Set(await admin.listTopics());
+    const ours = [...topics, deadLetterTopic, `__debezium-heartbeat.${name}`];
+    const found = ours.filter((topic) => existing.has(topic));
+    if (found.length > 0) await admin.deleteTopics({ topics: found });
+  });
+  await admin.createTopics({
+    topics: [...topics, deadLetterTopic].map((topic) => ({ topic, numPartitions: 1 })),
+    waitForLeaders: true,
+  });
+
+  const dir = await mkdtemp(join(tmpdir(), `${name}-`));
+  cleanup.push('remove rules directory', () => rm(dir, { recursive: true, force: true }));
+  const rulesPath = join(dir, 'catalog.yaml');
+  await writeFile(rulesPath, await auditRules(root, name, keyPrefix));
+
+  cleanup.push('delete connector and slot', () => dropConnector(catalog));
+  await registerConnector(await auditConnector(root, name), signal);
+
+  const groupId = `${name}.invalidator`;
+  cleanup.push('delete consumer group', () => admin.deleteGroups([groupId]).then(() => undefined));
+  const service = await InvalidatorProcess.start(
+    root,
+    {
+      INVALIDATOR_KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
+      INVALIDATOR_KAFKA_CLIENT_ID: `${name}-invalidator`,
+      INVALIDATOR_KAFKA_GROUP_ID: groupId,
+      INVALIDATOR_KAFKA_TOPICS: topics.join(','),
+      INVALIDATOR_DLQ_TOPIC: deadLetterTopic,
+      INVALIDATOR_DATABASE_URL: catalog.databaseUrl,
+      INVALIDATOR_RULES_PATH: rulesPath,
+      INVALIDATOR_REDIS_URL: endpoints.redisUrl,
+      INVALIDATOR_LOG_LEVEL: 'warn',
+    },
+    signal,
+  );
+  cleanup.push('stop invalidator', () => service.stop());
+  await pollUntil(() => Promise.resolve(redis.status === 'ready'), {
+    what: 'Redis connection',
+    timeoutMs: 10_000,
+    signal,
+  });
+
+  return {
+    catalog,
+    keyPrefix,
+    redis,
+    service,
+    groupId,
+    catchUp: (abort) => catchUp(catalog, service, admin, groupId, topics, abort),
+    scanEntries: () => scan(redis, `${keyPrefix}*`),
+    clearKeys: () => clearKeys(pipeline),
+  };
+}
+
+/**
+ * A marker row goes into the products topic after every earlier change (one partition, commit
+ * order); once the service counted it, every earlier change was applied. Then waits until the
+ * group committed the end of each topic: nothing left that the service has not acknowledged.
+ */
+async function catchUp(
+  catalog: AuditCatalog,
+  service: InvalidatorProcess,
+  admin: Admin,
+  groupId: string,
+  topics: readonly string[],
+  signal: AbortSignal,
+): Promise<void> {
+  const created = async (): Promise<number> =>
+    (await service.metrics()).value('invalidator_events_total', {
+      entity: 'product',
+      op: 'created',
+    });
+  const before = await created();
+  await insertMarker(catalog);
+  const timeoutMs = 600_000;
+  await pollUntil(async () => (await created()) > before, {
+    what: 'the marker row through the service',
+    timeoutMs,
+    signal,
+  });
+  await pollUntil(
+    async () => {
+      const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+      for (const topic of topics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const done = committed.find((entry) => entry.topic === topic)?.partitions ?? [];
+        for (const end of ends) {
+          const offset = BigInt(done.find((p) => p.partition === end.partition)?.offset ?? -1);
+          if (BigInt(end.high) > 0n && offset < BigInt(end.high)) return false;
+        }
+      }
+      return true;
+    },
+    { what: `group ${groupId} committed to the end`, timeoutMs, intervalMs: 250, signal },
+  );
+}
+
+async function dropConnector(catalog: AuditCatalog): Promise<void> {
+  await deleteConnector(catalog.name);
+  // slot.drop.on.stop drops the slot when the task stops; drop it here if that did not happen.
+  const slot = (): Promise<{ active: boolean } | undefined> =>
+    catalog.pool
+      .query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [
+        catalog.name,
+      ])
+      .then((result) => result.rows[0]);
+  // No abort signal: cleanup must finish even after Ctrl-C.
+  await pollUntil(async () => (await slot())?.active !== true, {
+    what: `slot ${catalog.name} released`,
+    timeoutMs: 30_000,
+    intervalMs: 200,
+  });
+  if ((await slot()) !== undefined) {
+    await catalog.pool.query('SELECT pg_drop_replication_slot($1)', [catalog.name]);
+  }
+}
+
+async function scan(redis: RedisClient, pattern: string): Promise<string[]> {
+  if (redis instanceof Cluster) throw new Error('the audit runs on standalone Redis');
+  const keys = new Set<string>();
+  let cursor = '0';
+  for (let round = 0; round < 1_000_000; round += 1) {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    for (const key of batch) keys.add(key);
+    cursor = next;
+    if (cursor === '0') break;
+  }
+  return [...keys];
+}
+
+async function clearKeys(pipeline: { redis: RedisClient; keyPrefix: string }): Promise<void> {
+  const { redis, keyPrefix } = pipeline;
+  for (const pattern of [`${keyPrefix}*`, `__lease:*${keyPrefix}*`, `__tag:${keyPrefix}*`]) {
+    const keys = await scan(redis, pattern);
+    for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
+  }
+}

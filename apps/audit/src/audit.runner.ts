@@ -1,0 +1,95 @@
+import { CacheClient, type CacheEvent } from '#cache-client';
+import { RedisClientFactory } from '#redis-invalidation';
+import type { AuditMode, AuditOptions } from './audit.options.js';
+import type { AuditPipeline } from './audit.pipeline.js';
+import { CatalogLoader } from './catalog.loader.js';
+import { NaiveCache, type ReadThroughCache } from './naive.cache.js';
+import { pollUntil } from './poll.util.js';
+import { histogramDelta, type LagDistribution } from './prometheus.scrape.js';
+import { checkStaleness, type StaleReport } from './stale.checker.js';
+import { endpoints } from './stack.endpoints.js';
+import { runWorkload, type WorkloadResult } from './workload.runner.js';
+
+/** What one mode measured. */
+export interface ModeReport {
+  readonly mode: AuditMode;
+  readonly workload: WorkloadResult;
+  readonly cache: Partial<Record<CacheEvent, number>>;
+  /** Seconds from the end of the workload until the group had committed everything. */
+  readonly catchUpSeconds: number;
+  readonly lag: LagDistribution;
+  readonly deadLetters: number;
+  readonly stale: StaleReport;
+}
+
+const LAG_HISTOGRAM = 'invalidator_invalidation_lag_seconds';
+const REDIS_TIMEOUT_MS = 50;
+
+/**
+ * One mode on a clean prefix: workload, then every fill settled, then the service caught up,
+ * then every cached entry compared with the database.
+ */
+export async function runMode(
+  pipeline: AuditPipeline,
+  mode: AuditMode,
+  options: AuditOptions,
+  signal: AbortSignal,
+): Promise<ModeReport> {
+  await pipeline.clearKeys();
+  const factory = new RedisClientFactory({
+    mode: 'standalone',
+    url: endpoints.redisUrl,
+    connectionName: `${pipeline.catalog.name}-${mode}`,
+  });
+  const redis = factory.create();
+  try {
+    await pollUntil(() => Promise.resolve(redis.status === 'ready'), {
+      what: 'reader Redis connection',
+      timeoutMs: 10_000,
+      signal,
+    });
+    const delay = options.loadDelayMs;
+    const loader = new CatalogLoader(pipeline.catalog.pool, () =>
+      delay > 0 ? Math.random() * delay : 0,
+    );
+    const cache: ReadThroughCache =
+      mode === 'lease'
+        ? CacheClient.forRedis(redis, {
+            prefix: pipeline.keyPrefix,
+            ttlSeconds: options.ttlSeconds,
+            redisTimeoutMs: REDIS_TIMEOUT_MS,
+          })
+        : new NaiveCache(redis, {
+            prefix: pipeline.keyPrefix,
+            ttlSeconds: options.ttlSeconds,
+            redisTimeoutMs: REDIS_TIMEOUT_MS,
+          });
+    const before = await pipeline.service.metrics();
+    const workload = await runWorkload(cache, loader, pipeline.catalog, options, signal);
+    await cache.idle();
+    const caughtUpFrom = Date.now();
+    await pipeline.catchUp(signal);
+    const catchUpSeconds = (Date.now() - caughtUpFrom) / 1000;
+    const after = await pipeline.service.metrics();
+    const keys = await pipeline.scanEntries();
+    const stale = await checkStaleness(
+      pipeline.redis,
+      pipeline.keyPrefix,
+      keys,
+      new CatalogLoader(pipeline.catalog.pool),
+    );
+    return {
+      mode,
+      workload,
+      cache: cache.stats(),
+      catchUpSeconds,
+      lag: histogramDelta(before.buckets(LAG_HISTOGRAM), after.buckets(LAG_HISTOGRAM)),
+      deadLetters:
+        after.value('invalidator_dead_letters_total') -
+        before.value('invalidator_dead_letters_total'),
+      stale,
+    };
+  } finally {
+    await factory.close(redis);
+  }
+}

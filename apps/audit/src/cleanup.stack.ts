@@ -1,0 +1,21 @@
+/** Undo steps, run last-in first-out; every step runs even when an earlier one fails. */
+export class CleanupStack {
+  private readonly steps: { what: string; run: () => Promise<void> }[] = [];
+
+  push(what: string, run: () => Promise<void>): void {
+    this.steps.push({ what, run });
+  }
+
+  /** Runs every step once; returns the failures (named) instead of throwing them. */
+  async runAll(): Promise<string[]> {
+    const failures: string[] = [];
+    for (let step = this.steps.pop(); step !== undefined; step = this.steps.pop()) {
+      try {
+        await step.run();
+      } catch (error) {
+        failures.push(`${step.what}: ${(error as Error).message}`);
+      }
+    }
+    return failures;
+  }
+}
