@@ -44,7 +44,7 @@ export {
   type SourceLocation,
 } from './rules.errors.js';
 export { checkAgainstDatabase, type RulesCatalog, type TableInfo } from './database.checker.js';
-export { PgDatabase } from './pg-database.adapter.js';
+export { PgDatabase, type PgDatabaseOptions } from './pg-database.adapter.js';
 export {
   explainEvaluation,
   explainExpansion,

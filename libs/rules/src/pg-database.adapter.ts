@@ -22,28 +22,50 @@ SELECT c.relreplident AS identity,
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`;
 
-// Connection loss, resource exhaustion, shutdown, serialization failures: worth retrying.
+// Connection loss, resource exhaustion, shutdown, serialization failures: worth retrying. A
+// statement timeout (57014) is not: the same lookup would time out again and block its partition.
 const TRANSIENT_SQLSTATE = /^(08|53|57P|40)/;
 
-/** PostgreSQL behind the cascade-lookup and catalog ports, on one `pg` client. */
+/** Bounds of the connection pool behind {@link PgDatabase}. */
+export interface PgDatabaseOptions {
+  /** Connections at most, so lookups never flood the database. @default 1 */
+  readonly max?: number;
+  /** Server-side limit per statement. @default 5000 */
+  readonly statementTimeoutMs?: number;
+  /** @default 5000 */
+  readonly connectionTimeoutMs?: number;
+  /** @default 'invalidator' */
+  readonly applicationName?: string;
+}
+
+/** PostgreSQL behind the cascade-lookup and catalog ports, on a bounded `pg` pool. */
 export class PgDatabase implements CascadeLookup, RulesCatalog {
-  private constructor(private readonly client: pg.Client) {}
+  private constructor(private readonly pool: pg.Pool) {}
 
   /**
-   * Connects to `url` (`postgres://user:pass@host:port/db`).
+   * Opens a pool on `url` (`postgres://user:pass@host:port/db`) and checks that it answers.
    * @throws DatabaseUnavailableError when the server cannot be reached or refuses the login.
    */
-  static async connect(url: string): Promise<PgDatabase> {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  static async connect(url: string, options: PgDatabaseOptions = {}): Promise<PgDatabase> {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 1,
+      statement_timeout: options.statementTimeoutMs ?? 5000,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+      application_name: options.applicationName ?? 'invalidator',
+    });
+    // An idle connection that drops is replaced on next use; unhandled, it would crash the process.
+    pool.on('error', () => undefined);
     try {
-      await client.connect();
+      await pool.query('SELECT 1');
     } catch (error) {
+      await pool.end();
       throw new DatabaseUnavailableError(
         error instanceof Error ? error.message : String(error),
         error,
       );
     }
-    return new PgDatabase(client);
+    return new PgDatabase(pool);
   }
 
   /** Runs a lookup with bound params, reading at most `limit` rows. Integers arrive as strings. */
@@ -77,9 +99,11 @@ export class PgDatabase implements CascadeLookup, RulesCatalog {
     sql: string,
     paramCount: number,
   ): Promise<{ columns: readonly string[] } | { error: string }> {
-    await this.query('BEGIN READ ONLY');
+    // One connection for the whole transaction: the pool would spread statements over several.
+    const client = await this.pool.connect();
     try {
-      const result = await this.client.query(
+      await this.query('BEGIN READ ONLY', [], client);
+      const result = await client.query(
         `SELECT * FROM (${sql}) AS lookup LIMIT 0`,
         Array<null>(paramCount).fill(null),
       );
@@ -87,21 +111,23 @@ export class PgDatabase implements CascadeLookup, RulesCatalog {
     } catch (error) {
       return { error: error instanceof Error ? error.message : String(error) };
     } finally {
-      await this.query('ROLLBACK');
+      await this.query('ROLLBACK', [], client);
+      client.release();
     }
   }
 
-  /** Ends the connection. */
+  /** Ends every connection. */
   async close(): Promise<void> {
-    await this.client.end();
+    await this.pool.end();
   }
 
   private async query(
     sql: string,
     params: unknown[] = [],
+    on: pg.Pool | pg.PoolClient = this.pool,
   ): Promise<pg.QueryResult<Record<string, unknown>>> {
     try {
-      return await this.client.query<Record<string, unknown>>(sql, params);
+      return await on.query<Record<string, unknown>>(sql, params);
     } catch (error) {
       const sqlState = (error as { code?: unknown }).code;
       const state = typeof sqlState === 'string' ? sqlState : null;

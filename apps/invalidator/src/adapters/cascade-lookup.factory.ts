@@ -1,8 +1,7 @@
 import { InvalidatorError } from '#errors';
-import type { CascadeLookup, RuleSet } from '#rules';
+import { PgDatabase, type CascadeLookup, type RuleSet } from '#rules';
 import type { InvalidatorConfig } from '../config/invalidator.config.js';
 import { ConfigError } from '../config/config.error.js';
-import { PgCascadeLookup } from './pg-cascade.lookup.js';
 
 /** A cascade lookup that can be closed at shutdown. */
 export interface ClosableLookup extends CascadeLookup {
@@ -23,11 +22,12 @@ const noDatabase: ClosableLookup = {
 /**
  * The database behind cascade lookups, with bounded connections and a statement timeout.
  * @throws ConfigError when the rules declare cascades and no database is configured.
+ * @throws DatabaseUnavailableError when the configured database does not answer at start.
  */
-export function createCascadeLookup(
+export async function createCascadeLookup(
   config: InvalidatorConfig['database'],
   ruleSet: RuleSet,
-): ClosableLookup {
+): Promise<ClosableLookup> {
   if (config.url === undefined) {
     if (ruleSet.edges.length > 0) {
       throw new ConfigError([
@@ -36,8 +36,9 @@ export function createCascadeLookup(
     }
     return noDatabase;
   }
-  return new PgCascadeLookup(config.url, {
+  return PgDatabase.connect(config.url, {
     max: config.poolSize,
     statementTimeoutMs: config.statementTimeoutMs,
+    applicationName: 'invalidator-cascades',
   });
 }
