@@ -2,7 +2,7 @@
 // naive approach and the ceilings, on the real local stack, in one run. See docs/benchmarks.md.
 //   npm run bench -- [--smoke] [--profile] [--out DIR] [--no-docs] [--only SECTION,...]
 // Sections: rules, throughput, latency, pipeline, impact.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { ensureStack, killAllChildren, machine, repoRoot, run } from './lib/env.js';
@@ -309,10 +309,8 @@ async function main(): Promise<number> {
     result.failures.length === 0 &&
     args.only.size === SECTIONS.length
   ) {
-    writeFileSync(
-      join(repoRoot, 'docs/benchmarks.md'),
-      docsPage(renderReport(result, false, shownDir)),
-    );
+    const docs = join(repoRoot, 'docs/benchmarks.md');
+    writeFileSync(docs, docsPage(renderReport(result, false, shownDir), readIfExists(docs)));
     log('docs/benchmarks.md updated');
   }
   for (const target of result.targets)
@@ -321,7 +319,16 @@ async function main(): Promise<number> {
   return result.failures.length === 0 ? 0 : 1;
 }
 
-function docsPage(report: string): string {
+const ANALYSIS_MARKER = '<!-- analysis: kept across runs -->';
+
+function readIfExists(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+/** The report with an intro; the hand-written analysis after the marker survives a new run. */
+function docsPage(report: string, previous: string): string {
+  const at = previous.indexOf(ANALYSIS_MARKER);
+  const analysis = at < 0 ? '' : `\n${previous.slice(at)}`;
   const intro = `<!-- Written by \`npm run bench\` (bench/run.ts) from its latest full run; edit the harness, not this file. -->
 
 How to reproduce: start the local stack (\`npm run stack -- up\`, or let the harness do it), then
@@ -331,7 +338,7 @@ for the two-minute variant CI runs in \`test/e2e/bench-smoke.e2e.spec.ts\`). Eac
 (not committed); a full run also rewrites this page.
 
 `;
-  return report.replace(/^(# .*\n)/, `$1\n${intro}`);
+  return `${report.replace(/^(# .*\n)/, `$1\n${intro}`)}${analysis}`;
 }
 
 const onSignal = (signal: NodeJS.Signals) => {

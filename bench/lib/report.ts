@@ -73,8 +73,8 @@ export function targetsOf(result: BenchResult): Target[] {
     targets.push({
       target:
         '… and Redis itself never runs a command > 5 ms during the pattern sweep (server side)',
-      measured: `longest command ${pattern.longestCommandMs > 0 ? `${pattern.longestCommandMs} ms` : '< 1 ms'}; ${pattern.reader.over5ms} of ${formatInt(pattern.reader.count)} GETs > 5 ms (idle reader alone: ${idle?.reader.over5ms ?? '?'} of ${formatInt(idle?.reader.count ?? 0)}, worst ${idle?.reader.max ?? '?'} ms)`,
-      met: pattern.longestCommandMs <= 5,
+      measured: `slowest SCAN/UNLINK ${pattern.slowestSweepCommandMs > 0 ? `${pattern.slowestSweepCommandMs} ms` : '< 1 ms'} (slowest logged by name: ${pattern.slowestByCommand === '' ? 'none ≥ 1 ms' : pattern.slowestByCommand}); ${pattern.reader.over5ms} of ${formatInt(pattern.reader.count)} GETs > 5 ms (idle reader alone: ${idle?.reader.over5ms ?? '?'} of ${formatInt(idle?.reader.count ?? 0)}, worst ${idle?.reader.max ?? '?'} ms)`,
+      met: pattern.slowestSweepCommandMs <= 5,
     });
   }
   const keys = impact?.scenarios.find((s) => s.name.startsWith('KEYS'));
@@ -372,7 +372,7 @@ export function renderReport(result: BenchResult, charts: boolean, resultsDir: s
           s.reader.p99,
           s.reader.max,
           formatInt(s.reader.over5ms),
-          s.longestCommandMs > 0 ? `${s.longestCommandMs} (\`${s.longestCommand}\`)` : '< 1',
+          s.longestCommandMs > 0 ? `${s.longestCommandMs} (${s.slowestByCommand})` : '< 1',
         ]),
       ),
       '',

@@ -100,6 +100,16 @@ export class ServiceProcess {
     return service;
   }
 
+  /** Throws when the service is gone (crashed, or killed from outside): waiting on it is pointless. */
+  assertAlive(): void {
+    const { exitCode, signalCode } = this.child;
+    if (exitCode !== null || signalCode !== null) {
+      throw new Error(
+        `${this.options.name} (pid ${this.pid}) exited early (${exitCode ?? signalCode ?? '?'}); see ${this.options.logPath}`,
+      );
+    }
+  }
+
   get pid(): number {
     return this.child.pid ?? 0;
   }

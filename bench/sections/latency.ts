@@ -145,7 +145,10 @@ export async function latency(
       const producedSeconds = Math.max(0.001, (lastAck - start) / 1000);
       await waitFor(
         `deletions of the ${ids.length} keys produced at ${rate}/s`,
-        () => ids.every((id) => watcher.deletedAt.has(id)),
+        () => {
+          service.assertAlive();
+          return ids.every((id) => watcher.deletedAt.has(id));
+        },
         options.timeoutMs,
         100,
       ).catch((error: unknown) => {

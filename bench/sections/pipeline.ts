@@ -161,12 +161,16 @@ export async function pipeline(
     const seconds = Math.max(0.001, (lastCommit - start) / 1000);
     await waitFor(
       `deletions of the ${committedAt.size} updated rows`,
-      () => [...committedAt.keys()].every((id) => active.deletedAt.has(id)),
+      () => {
+        service?.assertAlive();
+        return [...committedAt.keys()].every((id) => active.deletedAt.has(id));
+      },
       options.timeoutMs,
       100,
     ).catch((error: unknown) => {
       log(`  ${String(error)}`);
     });
+    service.assertAlive();
     const samples: number[] = [];
     const toKafka: number[] = [];
     const fromKafka: number[] = [];

@@ -28,6 +28,10 @@ export interface ImpactScenario {
   /** Longest single command Redis executed meanwhile (SLOWLOG, threshold 1 ms), ms; 0 if none. */
   longestCommandMs: number;
   longestCommand: string;
+  /** Slowest logged command of each name (ms), e.g. `SCAN 1.2, GET 0.9`: tells a slow SCAN from a descheduled server. */
+  slowestByCommand: string;
+  /** Slowest SCAN or UNLINK Redis logged (≥ 1 ms; 0 if none): the sweep's own commands. */
+  slowestSweepCommandMs: number;
 }
 
 export interface ImpactResult {
@@ -115,7 +119,9 @@ async function countTargets(redis: Redis, count: number): Promise<number> {
   return present;
 }
 
-async function longestCommand(redis: Redis): Promise<{ ms: number; command: string }> {
+async function longestCommand(
+  redis: Redis,
+): Promise<{ ms: number; command: string; byName: string; sweepMs: number }> {
   const entries = (await redis.call('SLOWLOG', 'GET', '128')) as [
     number,
     number,
@@ -124,13 +130,21 @@ async function longestCommand(redis: Redis): Promise<{ ms: number; command: stri
   ][];
   let ms = 0;
   let command = '';
+  const byName = new Map<string, number>();
   for (const [, , micros, args] of entries) {
+    const name = (args[0] ?? '?').toUpperCase();
+    byName.set(name, Math.max(byName.get(name) ?? 0, micros / 1000));
     if (micros / 1000 > ms) {
       ms = micros / 1000;
       command = args.slice(0, 3).join(' ');
     }
   }
-  return { ms: round(ms, 3), command };
+  const summary = [...byName]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, slowest]) => `${name} ${round(slowest, 1)}`)
+    .join(', ');
+  const sweepMs = Math.max(0, byName.get('SCAN') ?? 0, byName.get('UNLINK') ?? 0);
+  return { ms: round(ms, 3), command, byName: summary, sweepMs: round(sweepMs, 3) };
 }
 
 /**
@@ -175,10 +189,12 @@ export async function redisImpact(
         reader: stats,
         longestCommandMs: longest.ms,
         longestCommand: longest.command,
+        slowestByCommand: longest.byName,
+        slowestSweepCommandMs: longest.sweepMs,
       };
       scenarios.push(scenario);
       log(
-        `  ${name}: ${scenario.durationMs} ms, reader p99 ${stats.p99} ms max ${stats.max} ms (${stats.over5ms} GETs > 5 ms), longest command ${longest.ms} ms (${longest.command})`,
+        `  ${name}: ${scenario.durationMs} ms, reader p99 ${stats.p99} ms max ${stats.max} ms (${stats.over5ms} GETs > 5 ms), longest command ${longest.ms} ms (${longest.command}; by name: ${longest.byName})`,
       );
     };
     // Two seconds of reads with nothing else going on: the reader's own noise floor.
