@@ -13,8 +13,12 @@ export interface AuditOptions {
   readonly categories: number;
   readonly minReads: number;
   readonly minWrites: number;
-  /** Upper bound of a random pause between a loader's SELECT and its return (a slow app). */
-  readonly loadDelayMs: number;
+  /** Total write rate of all writers (0: as fast as Postgres goes). */
+  readonly writesPerSecond: number;
+  /** Upper bound of a random pause after a slow load's SELECT (GC, slow render, remote call). */
+  readonly slowLoadMs: number;
+  /** Share of loads that are slow, in percent. */
+  readonly slowLoadPercent: number;
   readonly ttlSeconds: number;
   /** Hard stop when the minimums are not reached. */
   readonly maxSeconds: number;
@@ -28,7 +32,8 @@ export class UsageError extends Error {
 
 export const USAGE = `usage: node dist/apps/audit/src/main.js [--mode lease|naive|both] [--seconds N]
   [--readers N] [--writers N] [--products N] [--categories N] [--min-reads N] [--min-writes N]
-  [--load-delay-ms N] [--ttl-seconds N] [--max-seconds N] [--out <file.json>]`;
+  [--writes-per-second N] [--slow-load-ms N] [--slow-load-percent N] [--ttl-seconds N]
+  [--max-seconds N] [--out <file.json>]`;
 
 const NUMBERS = {
   seconds: { fallback: 10, min: 1 },
@@ -38,7 +43,9 @@ const NUMBERS = {
   categories: { fallback: 8, min: 3 },
   'min-reads': { fallback: 0, min: 0 },
   'min-writes': { fallback: 0, min: 0 },
-  'load-delay-ms': { fallback: 0, min: 0 },
+  'writes-per-second': { fallback: 200, min: 0 },
+  'slow-load-ms': { fallback: 0, min: 0 },
+  'slow-load-percent': { fallback: 5, min: 0 },
   'ttl-seconds': { fallback: 600, min: 1 },
   'max-seconds': { fallback: 900, min: 1 },
 } as const;
@@ -84,11 +91,14 @@ export function parseAuditOptions(argv: readonly string[]): AuditOptions {
     categories: number('categories'),
     minReads: number('min-reads'),
     minWrites: number('min-writes'),
-    loadDelayMs: number('load-delay-ms'),
+    writesPerSecond: number('writes-per-second'),
+    slowLoadMs: number('slow-load-ms'),
+    slowLoadPercent: number('slow-load-percent'),
     ttlSeconds: number('ttl-seconds'),
     maxSeconds: number('max-seconds'),
     out: values.out,
   };
+  if (options.slowLoadPercent > 100) throw new UsageError('--slow-load-percent: expected ≤ 100');
   if (options.maxSeconds < options.seconds) {
     throw new UsageError('--max-seconds: expected at least --seconds');
   }

@@ -82,8 +82,9 @@ export function renderMarkdown(report: AuditReport): string {
     '',
     `\`${report.command}\``,
     '',
-    `${o.readers} readers, ${o.writers} writers, ${o.products} products in ${o.categories} ` +
-      `categories, loader delay ≤ ${o.loadDelayMs} ms, TTL ${o.ttlSeconds} s. ` +
+    `${o.readers} readers, ${o.writers} writers (≤ ${o.writesPerSecond || '∞'} writes/s), ` +
+      `${o.products} products in ${o.categories} categories, ${o.slowLoadPercent} % of loads ` +
+      `slow by ≤ ${o.slowLoadMs} ms, TTL ${o.ttlSeconds} s. ` +
       `Machine: ${hw.cpus} × ${hw.cpu}, ${hw.memoryGiB} GiB, ${hw.os}, Node ${hw.node}.`,
     '',
     `| | ${report.modes.map((m) => `${m.mode} cache-aside`).join(' | ')} |`,

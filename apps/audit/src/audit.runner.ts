@@ -48,9 +48,9 @@ export async function runMode(
       timeoutMs: 10_000,
       signal,
     });
-    const delay = options.loadDelayMs;
+    const { slowLoadMs, slowLoadPercent } = options;
     const loader = new CatalogLoader(pipeline.catalog.pool, () =>
-      delay > 0 ? Math.random() * delay : 0,
+      Math.random() * 100 < slowLoadPercent ? Math.random() * slowLoadMs : 0,
     );
     const cache: ReadThroughCache =
       mode === 'lease'

@@ -5,7 +5,7 @@ import { entryOf, type CatalogLoader } from './catalog.loader.js';
 
 export interface StaleExample {
   readonly key: string;
-  /** Top-level fields (products) or product ids (lists) that differ. */
+  /** Fields (product pages) or `product <id>` entries (category lists) that differ. */
   readonly differs: string[];
   readonly cached: string;
   readonly current: string;
@@ -72,7 +72,9 @@ function differences(cached: unknown, current: unknown): string[] {
     const before = ids(a.products as unknown[]);
     const after = ids(b.products);
     const all = new Set([...before.keys(), ...after.keys()]);
-    return [...all].filter((id) => !isDeepStrictEqual(before.get(id), after.get(id)));
+    const changed = [...all].filter((id) => !isDeepStrictEqual(before.get(id), after.get(id)));
+    const shown = changed.slice(0, 8).map((id) => `product ${id}`);
+    return changed.length > 8 ? [...shown, `${changed.length - 8} more`] : shown;
   }
   return Object.keys(b).filter((field) => !isDeepStrictEqual(a[field], b[field]));
 }

@@ -11,6 +11,7 @@ export interface WorkloadOptions {
   readonly minReads: number;
   readonly minWrites: number;
   readonly maxSeconds: number;
+  readonly writesPerSecond: number;
 }
 
 export interface WorkloadResult {
@@ -55,6 +56,15 @@ export async function runWorkload(
   };
   let stop = false;
   let sequence = 0;
+  // Pacing, not waiting on a condition: each write takes the next slot of the shared schedule.
+  const spacingMs = options.writesPerSecond > 0 ? 1000 / options.writesPerSecond : 0;
+  let nextSlot = Date.now();
+  const paced = async (): Promise<void> => {
+    if (spacingMs === 0) return;
+    const slot = Math.max(Date.now(), nextSlot);
+    nextSlot = slot + spacingMs;
+    if (slot > Date.now()) await new Promise((resolve) => setTimeout(resolve, slot - Date.now()));
+  };
 
   const reader = async (): Promise<void> => {
     while (!stop) {
@@ -76,6 +86,7 @@ export async function runWorkload(
 
   const writer = async (pool: pg.Pool): Promise<void> => {
     while (!stop) {
+      await paced();
       const id = pick(catalog.productIds);
       const roll = Math.random();
       try {
