@@ -142,9 +142,17 @@ export async function createCdcPipeline(
     const createTopic = async (topic: string, partitions?: number): Promise<void> => {
       await admin.createTopics({
         topics: [{ topic, ...(partitions === undefined ? {} : { numPartitions: partitions }) }],
-        waitForLeaders: true,
       });
       created.push(topic);
+      // kafkajs' own waitForLeaders gives up on the broker's first UNKNOWN_TOPIC_OR_PARTITION.
+      await waitFor(
+        async () => {
+          const { topics: found } = await admin.fetchTopicMetadata({ topics: [topic] });
+          const partitions = found[0]?.partitions ?? [];
+          return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+        },
+        { timeoutMs: 30_000, intervalMs: 100, what: `leaders of ${topic}` },
+      );
     };
     // Debezium and the collector would create these with the broker's default partition count.
     for (const table of TABLES) {
