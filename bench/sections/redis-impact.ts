@@ -199,7 +199,7 @@ export async function redisImpact(
     };
     // Two seconds of reads with nothing else going on: the reader's own noise floor.
     await measure('idle (no invalidation, 2 s)', () => delay(2_000));
-    await measure('tag (service: one Lua script per tag)', () =>
+    await measure('tag (service: one atomic Lua script)', () =>
       invalidator.apply({ keys: [], tags: [TAG], patterns: [] }),
     );
     await measure('pattern (service SCAN path, default pacing 20,000 keys/s)', () =>
