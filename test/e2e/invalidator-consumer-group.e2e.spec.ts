@@ -92,9 +92,11 @@ describe('three instances in one consumer group, one stopped mid-stream', () => 
     const exit = await first.stop();
     const stopMs = Date.now() - stopStarted;
     const leftAtStop = (await existing(firstHalf)).length;
-    // Graceful: the shutdown hooks ran (a crash would leave no "stopped" line).
-    await first.waitForLog((l) => l.msg === 'stopped', 5_000);
+    // Graceful and within the default 10 s grace period (past it the service exits with 1).
+    // Its last log lines are not checked: pino's asynchronous stdout is not flushed when Nest
+    // re-raises SIGTERM at the end of the shutdown hooks, so the "stopped" line is sometimes lost.
     expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);
+    expect(stopMs).toBeLessThan(10_000);
 
     await pipeline.updatePrices(FIRST_ID + HALF, FIRST_ID + COUNT - 1, 50);
     const updated = new Set(ids);
