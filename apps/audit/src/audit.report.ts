@@ -52,7 +52,10 @@ const ROWS: Row[] = [
   ['cache misses', (m) => int(m.cache.miss ?? 0)],
   ['lease waits / lease timeouts', (m) => leaseOnly(m, 'lease-wait', 'lease-timeout')],
   ['fallbacks (Redis slow or failing)', (m) => int(m.cache.fallback ?? 0)],
-  ['fills stored / fills rejected', (m) => `${int(m.cache.fill ?? 0)} / ${rejected(m)}`],
+  [
+    'fills stored / fills voided by an invalidation',
+    (m) => `${int(m.cache.fill ?? 0)} / ${rejected(m)}`,
+  ],
   ['entries compared at the end', (m) => int(m.stale.checked)],
   ['**stale entries**', (m) => `**${int(m.stale.stale)}**`],
   ['invalidated changes (lag observations)', (m) => int(m.lag.observations)],
@@ -83,8 +86,11 @@ export function renderMarkdown(report: AuditReport): string {
     `\`${report.command}\``,
     '',
     `${o.readers} readers, ${o.writers} writers (≤ ${o.writesPerSecond || '∞'} writes/s), ` +
-      `${o.products} products in ${o.categories} categories, ${o.slowLoadPercent} % of loads ` +
-      `slow by ≤ ${o.slowLoadMs} ms, TTL ${o.ttlSeconds} s. ` +
+      `${o.products} products in ${o.categories} categories, ` +
+      (o.slowLoadMs > 0 && o.slowLoadPercent > 0
+        ? `${o.slowLoadPercent} % of loads slowed by up to ${o.slowLoadMs} ms, `
+        : 'no slowed loads, ') +
+      `TTL ${o.ttlSeconds} s. ` +
       `Machine: ${hw.cpus} × ${hw.cpu}, ${hw.memoryGiB} GiB, ${hw.os}, Node ${hw.node}.`,
     '',
     `| | ${report.modes.map((m) => `${m.mode} cache-aside`).join(' | ')} |`,
