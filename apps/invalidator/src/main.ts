@@ -21,7 +21,9 @@ async function main(): Promise<void> {
     logger: new PinoNestLogger(logger),
     rawBody: true,
   });
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // useProcessExit: exit 0 after a clean close (the default re-raises the signal, which can end
+  // the process before the last log lines are written).
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       // If draining takes longer than the grace period, leave anyway: nothing unapplied was committed.

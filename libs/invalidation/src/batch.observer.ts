@@ -5,7 +5,10 @@ import type { MessageOutcome } from './message-outcome.js';
 export interface BatchObserver {
   /** One call per message, once its outcome is applied and its offset resolved. */
   outcome(outcome: MessageOutcome): void;
-  /** One call per applied chunk. `lagMs` holds commit-to-acknowledgement lags of its changes. */
+  /**
+   * One call per applied chunk, with the time from its first message's preparation to its
+   * resolution, retries included. `lagMs` holds commit-to-acknowledgement lags of its changes.
+   */
   applied(counts: InvalidationCounts, durationMs: number, lagMs: readonly number[]): void;
   /** A transient failure that will be retried. */
   retrying(operation: string, error: unknown, attempt: number, delayMs: number): void;

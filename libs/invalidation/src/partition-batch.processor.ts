@@ -84,6 +84,7 @@ export class PartitionBatchProcessor {
   ): Promise<void> {
     const last = chunk.at(-1);
     if (last === undefined) return;
+    const started = this.clock();
     const ruleSet = this.deps.rules();
     const onRetry = (operation: string) => (error: unknown, attempt: number, delayMs: number) => {
       this.deps.observer.retrying(operation, error, attempt, delayMs);
@@ -98,7 +99,6 @@ export class PartitionBatchProcessor {
         }),
       ),
     );
-    const started = this.clock();
     const { counts, outcomes: applied } = await this.applyPlans(
       outcomes,
       wanted,

@@ -24,7 +24,7 @@ export class InvalidatorMetrics {
   });
   readonly chunkDuration = new Histogram({
     name: 'invalidator_batch_duration_seconds',
-    help: 'Time to apply one chunk of a batch to Redis.',
+    help: 'Time to process one chunk of a batch: decode, rules, lookups, Redis, dead letters; retries included.',
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [this.registry],
   });
