@@ -1,0 +1,51 @@
+/** Where the local stack's servers listen (all on loopback). */
+export interface StackEndpoints {
+  /** @default '127.0.0.1' */
+  readonly host: string;
+  /** The demo catalog database. @default port 55432 (INVALIDATOR_PG_PORT) */
+  readonly postgresUrl: string;
+  /** Standalone Redis. @default port 56379 (INVALIDATOR_REDIS_PORT) */
+  readonly redisUrl: string;
+  readonly redisPort: number;
+  /** The three cluster masters. @default ports 57001-57003 (INVALIDATOR_REDIS_CLUSTER_PORT and the next two) */
+  readonly redisClusterNodes: readonly { host: string; port: number }[];
+  /** @default ['127.0.0.1:59092'] (INVALIDATOR_KAFKA_PORT) */
+  readonly kafkaBrokers: readonly string[];
+  /** Kafka Connect REST. @default port 58083 (INVALIDATOR_CONNECT_PORT) */
+  readonly connectUrl: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The port in `env[name]`, or `fallback` when unset or empty; throws on anything but 1-65535. */
+export function parsePort(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw new Error(`${name}=${raw}: expected a TCP port number (1-65535)`);
+  }
+  return value;
+}
+
+/**
+ * The stack's endpoints from the INVALIDATOR_*_PORT variables, with the defaults of
+ * deploy/local/common.sh, so every tool finds the stack the scripts started.
+ */
+export function stackEndpoints(env: Env = process.env): StackEndpoints {
+  const host = '127.0.0.1';
+  const redisPort = parsePort(env, 'INVALIDATOR_REDIS_PORT', 56379);
+  const clusterPort = parsePort(env, 'INVALIDATOR_REDIS_CLUSTER_PORT', 57001);
+  return {
+    host,
+    postgresUrl: `postgres://invalidator:invalidator@${host}:${parsePort(env, 'INVALIDATOR_PG_PORT', 55432)}/catalog`,
+    redisUrl: `redis://${host}:${redisPort}`,
+    redisPort,
+    redisClusterNodes: [0, 1, 2].map((i) => ({ host, port: clusterPort + i })),
+    kafkaBrokers: [`${host}:${parsePort(env, 'INVALIDATOR_KAFKA_PORT', 59092)}`],
+    connectUrl: `http://${host}:${parsePort(env, 'INVALIDATOR_CONNECT_PORT', 58083)}`,
+  };
+}
+
+/** The endpoints of this process's environment, read once at import. */
+export const endpoints: StackEndpoints = stackEndpoints();
