@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpoints } from '../support/endpoints.js';
+import { endpoints } from '#local-pipeline';
 
 // The audit as a user runs it (the built program, as a child process) against the real stack:
 // a few seconds of both modes, then its JSON report and what it left behind are checked.

@@ -10,8 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCatalogConfig } from '../../apps/catalog-api/src/catalog.config.js';
 // eslint-disable-next-line no-restricted-imports
 import { CatalogModule } from '../../apps/catalog-api/src/catalog.module.js';
-import { endpoints } from '../support/endpoints.js';
-import { createIsolatedCatalog, type IsolatedCatalog } from '../support/isolated-catalog.js';
+import {
+  createIsolatedCatalog,
+  endpoints,
+  type IsolatedCatalog,
+  uniqueName,
+} from '#local-pipeline';
 
 let catalog: IsolatedCatalog;
 let app: INestApplication;
@@ -34,7 +38,7 @@ async function call(
 }
 
 beforeAll(async () => {
-  catalog = await createIsolatedCatalog('catalog_api');
+  catalog = await createIsolatedCatalog({ name: uniqueName('t_catalog_api') });
   const config = readCatalogConfig({
     CATALOG_DATABASE_URL: `${endpoints.postgresUrl}?options=-c%20search_path%3D${catalog.name}`,
     CATALOG_REDIS_URL: endpoints.redisUrl,

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createIsolatedCatalog,
   deleteConnector,
-  loadConnectorConfig,
+  isolatedConnector,
+  type IsolatedCatalog,
   registerConnector,
-} from '../support/connect-client.js';
-import { createIsolatedCatalog, type IsolatedCatalog } from '../support/isolated-catalog.js';
+  uniqueName,
+} from '#local-pipeline';
 import { KafkaCollector, type CollectedMessage } from '../support/kafka-collector.js';
 
 // Real PostgreSQL -> Debezium -> Kafka, on a copy of the demo catalog in a schema of its own and a
@@ -32,25 +34,11 @@ describe('Debezium change events from the demo catalog', () => {
   let productsTopic: string;
 
   beforeAll(async () => {
-    catalog = await createIsolatedCatalog('cdc');
-    const base = await loadConnectorConfig();
+    catalog = await createIsolatedCatalog({ name: uniqueName('t_cdc') });
     connectorName = catalog.name;
     productsTopic = `${catalog.name}.${catalog.name}.products`;
     collector = await KafkaCollector.start([productsTopic], `${catalog.name}-reader`);
-    await registerConnector({
-      name: connectorName,
-      config: {
-        ...base.config,
-        'topic.prefix': catalog.name,
-        'slot.name': catalog.name,
-        'publication.name': catalog.name,
-        'schema.include.list': catalog.name,
-        'table.include.list': ['brands', 'categories', 'products']
-          .map((table) => `${catalog.name}.${table}`)
-          .join(','),
-        'slot.drop.on.stop': 'true',
-      },
-    });
+    await registerConnector(await isolatedConnector(connectorName));
     // The snapshot's last product proves the slot exists: changes from here on are streamed.
     await collector.waitFor(
       (m) =>

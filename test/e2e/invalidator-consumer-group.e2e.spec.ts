@@ -1,14 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createCdcPipeline,
-  keysBehindCommittedOffsets,
-  waitForCaughtUp,
-  type CdcPipeline,
-} from '../support/cdc-pipeline.js';
-import { endpoints } from '../support/endpoints.js';
-import { InvalidatorProcess, killAllInvalidators } from '../support/invalidator-process.js';
-import { waitFor } from '../support/wait-for.js';
+import { endpoints, InvalidatorProcess, killAllInvalidators, waitFor } from '#local-pipeline';
+import { createCdcPipeline, waitForCaughtUp, type CdcPipeline } from '../support/cdc-pipeline.js';
+import { existingKeys, keysBehindCommittedOffsets } from '../support/pipeline-checks.js';
+import { startInvalidator } from '../support/invalidator-process.js';
 
 // Three instances share one consumer group over a six-partition products topic. One is stopped
 // with SIGTERM in the middle of a stream of 1,000 updates: its partitions move to the other two,
@@ -26,11 +21,7 @@ const instances: InvalidatorProcess[] = [];
 
 const keyOf = (id: string) => pipeline.key(`product:${id}`);
 
-async function existing(keys: readonly string[]): Promise<string[]> {
-  if (keys.length === 0) return [];
-  const results = await redis.pipeline(keys.map((key) => ['exists', key])).exec();
-  return keys.filter((_, i) => results?.[i]?.[1] === 1);
-}
+const existing = (keys: readonly string[]) => existingKeys(redis, keys);
 
 async function keysInvalidated(instance: InvalidatorProcess): Promise<number> {
   return (await instance.metrics()).value('invalidator_invalidated_total', { kind: 'key' });
@@ -44,7 +35,7 @@ beforeAll(async () => {
   // Started together, so the group forms in one rebalance rather than three.
   const started = await Promise.allSettled(
     ['one', 'two', 'three'].map((label) =>
-      InvalidatorProcess.start({
+      startInvalidator({
         pipeline,
         label,
         groupId,

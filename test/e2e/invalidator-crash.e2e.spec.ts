@@ -1,14 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createCdcPipeline,
-  keysBehindCommittedOffsets,
-  waitForCaughtUp,
-  type CdcPipeline,
-} from '../support/cdc-pipeline.js';
-import { endpoints } from '../support/endpoints.js';
-import { InvalidatorProcess, killAllInvalidators } from '../support/invalidator-process.js';
-import { waitFor } from '../support/wait-for.js';
+import { endpoints, InvalidatorProcess, killAllInvalidators, waitFor } from '#local-pipeline';
+import { createCdcPipeline, waitForCaughtUp, type CdcPipeline } from '../support/cdc-pipeline.js';
+import { existingKeys, keysBehindCommittedOffsets } from '../support/pipeline-checks.js';
+import { startInvalidator } from '../support/invalidator-process.js';
 
 // SIGKILL in the middle of a stream of 1,000 updates: no shutdown hook runs, whatever was fetched
 // and not committed is fetched again by the next process of the group, and no key survives.
@@ -24,17 +19,13 @@ let service: InvalidatorProcess;
 
 const keyOf = (id: string) => pipeline.key(`product:${id}`);
 
-async function existing(keys: readonly string[]): Promise<string[]> {
-  if (keys.length === 0) return [];
-  const results = await redis.pipeline(keys.map((key) => ['exists', key])).exec();
-  return keys.filter((_, i) => results?.[i]?.[1] === 1);
-}
+const existing = (keys: readonly string[]) => existingKeys(redis, keys);
 
 beforeAll(async () => {
   pipeline = await createCdcPipeline('crash');
   redis = new Redis(endpoints.redisUrl);
   await pipeline.insertProducts(FIRST_ID, COUNT);
-  service = await InvalidatorProcess.start({
+  service = await startInvalidator({
     pipeline,
     label: 'crash',
     // The killed member stays in the group until its session expires; keep that short.

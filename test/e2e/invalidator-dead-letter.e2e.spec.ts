@@ -1,16 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_HEADERS } from '#kafka';
-import {
-  createCdcPipeline,
-  readTopicUntil,
-  rowOf,
-  waitForCaughtUp,
-  type CdcPipeline,
-} from '../support/cdc-pipeline.js';
-import { endpoints } from '../support/endpoints.js';
-import { InvalidatorProcess, killAllInvalidators } from '../support/invalidator-process.js';
-import { waitFor } from '../support/wait-for.js';
+import { endpoints, InvalidatorProcess, killAllInvalidators, waitFor } from '#local-pipeline';
+import { createCdcPipeline, waitForCaughtUp, type CdcPipeline } from '../support/cdc-pipeline.js';
+import { readTopicUntil } from '../support/pipeline-checks.js';
+import { rowOf } from '../support/debezium-rows.js';
+import { startInvalidator } from '../support/invalidator-process.js';
 
 // A poison message in the middle of a real Debezium topic: it goes to the dead-letter topic with
 // its original key, value and headers plus where it came from and why, and the partition moves on.
@@ -22,7 +17,7 @@ let service: InvalidatorProcess;
 beforeAll(async () => {
   pipeline = await createCdcPipeline('dlq');
   redis = new Redis(endpoints.redisUrl);
-  service = await InvalidatorProcess.start({ pipeline, label: 'dlq' });
+  service = await startInvalidator({ pipeline, label: 'dlq' });
 });
 
 afterAll(async () => {

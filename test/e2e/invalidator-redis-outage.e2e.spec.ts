@@ -4,19 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createCdcPipeline,
-  keysBehindCommittedOffsets,
-  rowOf,
-  waitForCaughtUp,
-  type CdcPipeline,
-} from '../support/cdc-pipeline.js';
-import {
-  InvalidatorProcess,
-  freePort,
-  killAllInvalidators,
-} from '../support/invalidator-process.js';
-import { waitFor } from '../support/wait-for.js';
+import { freePort, InvalidatorProcess, killAllInvalidators, waitFor } from '#local-pipeline';
+import { createCdcPipeline, waitForCaughtUp, type CdcPipeline } from '../support/cdc-pipeline.js';
+import { existingKeys, keysBehindCommittedOffsets } from '../support/pipeline-checks.js';
+import { rowOf } from '../support/debezium-rows.js';
+import { startInvalidator } from '../support/invalidator-process.js';
 
 // Redis stopped for about ten seconds while 1,000 distinct products change. A redis-server of the
 // test's own (RDB in a directory of its own) is shut down with SAVE and started again on the same
@@ -95,11 +87,7 @@ let service: InvalidatorProcess;
 
 const keyOf = (id: string) => pipeline.key(`product:${id}`);
 
-async function existing(keys: readonly string[]): Promise<string[]> {
-  if (keys.length === 0) return [];
-  const results = await client.pipeline(keys.map((key) => ['exists', key])).exec();
-  return keys.filter((_, i) => results?.[i]?.[1] === 1);
-}
+const existing = (keys: readonly string[]) => existingKeys(client, keys);
 
 beforeAll(async () => {
   pipeline = await createCdcPipeline('outage');
@@ -109,7 +97,7 @@ beforeAll(async () => {
   client = new Redis({ port: server.port, maxRetriesPerRequest: 1 });
   client.on('error', () => undefined); // expected while the server is down
   await pipeline.insertProducts(FIRST_ID, COUNT);
-  service = await InvalidatorProcess.start({
+  service = await startInvalidator({
     pipeline,
     label: 'outage',
     redis: { url: server.url },

@@ -1,10 +1,9 @@
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { keySlot, tagSetKeyFor } from '#cache-keys';
+import { endpoints, InvalidatorProcess, killAllInvalidators, waitFor } from '#local-pipeline';
 import { createCdcPipeline, waitForCaughtUp, type CdcPipeline } from '../support/cdc-pipeline.js';
-import { endpoints } from '../support/endpoints.js';
-import { InvalidatorProcess, killAllInvalidators } from '../support/invalidator-process.js';
-import { waitFor } from '../support/wait-for.js';
+import { startInvalidator } from '../support/invalidator-process.js';
 
 // The demo rules (rules/catalog.yaml) through the real service: PostgreSQL -> Debezium -> Kafka ->
 // the built invalidator as a child process -> Redis. Two instances read the same topics with
@@ -73,8 +72,8 @@ beforeAll(async () => {
     { name: 'Redis Cluster', client: cluster },
   ];
   const [single, clustered] = await Promise.all([
-    InvalidatorProcess.start({ pipeline, label: 'standalone' }),
-    InvalidatorProcess.start({
+    startInvalidator({ pipeline, label: 'standalone' }),
+    startInvalidator({
       pipeline,
       label: 'cluster',
       redis: { clusterNodes: endpoints.redisClusterNodes },

@@ -10,8 +10,7 @@ import {
   type RedisConnectionConfig,
 } from '#redis-invalidation';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { endpoints } from '../support/endpoints.js';
-import { waitFor } from '../support/wait-for.js';
+import { endpoints, waitFor } from '#local-pipeline';
 
 /** A promise the test resolves by hand, to stop a loader mid-flight. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {

@@ -10,8 +10,7 @@ import {
   TagInvalidator,
 } from '#redis-invalidation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpoints } from '../support/endpoints.js';
-import { waitFor } from '../support/wait-for.js';
+import { endpoints, waitFor } from '#local-pipeline';
 
 const config = { mode: 'cluster', nodes: endpoints.redisClusterNodes } as const;
 const factory = new RedisClientFactory(config);

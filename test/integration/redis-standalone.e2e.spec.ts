@@ -10,8 +10,7 @@ import {
 } from '#redis-invalidation';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpoints } from '../support/endpoints.js';
-import { waitFor } from '../support/wait-for.js';
+import { endpoints, waitFor } from '#local-pipeline';
 
 const config = { mode: 'standalone', url: endpoints.redisUrl } as const;
 let redis: RedisClient;

@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAgainstDatabase, compileRules, PgDatabase } from '#rules';
-import { endpoints } from '../support/endpoints.js';
-import { createIsolatedCatalog } from '../support/isolated-catalog.js';
+import { createIsolatedCatalog, endpoints, uniqueName } from '#local-pipeline';
 
 // The demo rules against the stack's real demo database: the same checks `invalidator validate
 // --database-url` runs, and cascades run by `invalidator explain --database-url`.
@@ -58,7 +57,7 @@ describe('rules against the real demo database', () => {
   });
 
   it('rejects rules that read the before-image of a table without REPLICA IDENTITY FULL', async () => {
-    const catalog = await createIsolatedCatalog('identity');
+    const catalog = await createIsolatedCatalog({ name: uniqueName('t_identity') });
     const dir = await mkdtemp(join(tmpdir(), 'rules-identity-'));
     try {
       await catalog.query('ALTER TABLE products REPLICA IDENTITY DEFAULT');

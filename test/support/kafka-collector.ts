@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { endpoints } from './endpoints.js';
+import { createTopicsWithLeaders, endpoints } from '#local-pipeline';
 
 export interface CollectedMessage {
   topic: string;
@@ -29,8 +29,14 @@ export class KafkaCollector {
     const admin = kafka.admin();
     await admin.connect();
     const named = topics.filter((t): t is string => typeof t === 'string');
-    await admin.createTopics({ topics: named.map((topic) => ({ topic })), waitForLeaders: true });
-    await admin.disconnect();
+    try {
+      await createTopicsWithLeaders(
+        admin,
+        named.map((topic) => ({ topic })),
+      );
+    } finally {
+      await admin.disconnect();
+    }
     const consumer = kafka.consumer({ groupId });
     const collector = new KafkaCollector(consumer);
     await consumer.connect();

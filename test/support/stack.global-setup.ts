@@ -1,23 +1,7 @@
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { endpoints } from './endpoints.js';
 
 const stackScript = fileURLToPath(new URL('../../deploy/local/stack.sh', import.meta.url));
-
-function portOpen(hostPort: string): Promise<boolean> {
-  const [host = '127.0.0.1', port = '0'] = hostPort.split(':');
-  return new Promise((resolve) => {
-    const socket = connect({ host, port: Number(port) });
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => {
-      resolve(false);
-    });
-  });
-}
 
 // Waits for the script's exit, not for its output to close: the servers it starts in the
 // background inherit its file descriptors and keep running.
@@ -42,8 +26,10 @@ const stack = (command: 'up' | 'down') => run('bash', [stackScript, command]);
  * developer's `npm start`) is reused and left running; one started here is stopped at the end.
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  const alreadyRunning = await portOpen(endpoints.kafkaBrokers[0]);
   await run('npm', ['run', '--silent', 'build']);
+  // Global setup resolves `#name` to dist/ (not the source condition): import it once built.
+  const { endpoints, portOpen } = await import('#local-pipeline');
+  const alreadyRunning = await portOpen(endpoints.kafkaBrokers[0] ?? '');
   await stack('up');
   return async () => {
     if (!alreadyRunning && process.env.INVALIDATOR_KEEP_STACK !== '1') await stack('down');
