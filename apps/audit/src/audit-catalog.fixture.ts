@@ -1,8 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import pg from 'pg';
-import { endpoints } from './stack.endpoints.js';
+import type pg from 'pg';
+import { createIsolatedCatalog, uniqueName, type CleanupStack } from '#local-pipeline';
 
 /** The audit's own copy of the demo catalog, in a schema of its own. */
 export interface AuditCatalog {
@@ -27,32 +24,19 @@ export interface CatalogSize {
 }
 
 /**
- * Creates the schema, loads deploy/postgres/01-schema.sql and 02-seed.sql into it (as the tests'
- * isolated catalogs do), then adds categories and products up to the requested sizes.
- * `onCreated` runs as soon as the schema exists, so a failure later still drops it.
+ * An isolated copy of the demo catalog (see `createIsolatedCatalog`), its drop registered on
+ * `cleanup` at once, then categories and products added up to the requested sizes.
  */
 export async function createAuditCatalog(
-  root: string,
   size: CatalogSize,
-  onCreated: (dropSchema: () => Promise<void>) => void,
+  cleanup: CleanupStack,
 ): Promise<AuditCatalog> {
-  const name = `audit_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: endpoints.postgresUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE SCHEMA ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const pool = new pg.Pool({
-    connectionString: endpoints.postgresUrl,
-    options: `-c search_path=${name}`,
-    max: size.poolSize,
+  const catalog = await createIsolatedCatalog({
+    name: uniqueName('audit'),
+    poolSize: size.poolSize,
   });
-  onCreated(() => dropCatalog(pool, name));
-  for (const file of ['01-schema.sql', '02-seed.sql']) {
-    await pool.query(await readFile(join(root, 'deploy', 'postgres', file), 'utf8'));
-  }
+  cleanup.push('drop schema and publication', () => catalog.drop());
+  const { name, pool } = catalog;
   await pool.query(
     `INSERT INTO categories (name, parent_id)
      SELECT 'Audit category ' || g, 1 FROM generate_series(1, $1::int) AS g`,
@@ -82,7 +66,7 @@ export async function createAuditCatalog(
     productIds: products.rows.map((row) => row.id),
     categoryIds,
     markerCategoryId: marker.rows[0]?.id ?? '',
-    databaseUrl: `${endpoints.postgresUrl}?options=${encodeURIComponent(`-c search_path=${name}`)}`,
+    databaseUrl: catalog.databaseUrl,
   };
 }
 
@@ -92,13 +76,4 @@ export async function insertMarker(catalog: AuditCatalog): Promise<void> {
     "INSERT INTO products (name, price, category_id) VALUES ('audit marker', 0, $1)",
     [catalog.markerCategoryId],
   );
-}
-
-async function dropCatalog(pool: pg.Pool, name: string): Promise<void> {
-  try {
-    await pool.query(`DROP PUBLICATION IF EXISTS ${name}`);
-    await pool.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-  } finally {
-    await pool.end();
-  }
 }

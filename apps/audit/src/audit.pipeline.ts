@@ -3,6 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import {
+  createTopicsWithLeaders,
+  DEMO_TABLES,
+  dropConnector,
+  endpoints,
+  InvalidatorProcess,
+  isolatedConnector,
+  isolatedRules,
+  registerConnector,
+  waitFor,
+  waitForCaughtUp,
+  type CleanupStack,
+} from '#local-pipeline';
 import { RedisClientFactory, type RedisClient } from '#redis-invalidation';
 import {
   createAuditCatalog,
@@ -10,14 +23,6 @@ import {
   type AuditCatalog,
   type CatalogSize,
 } from './audit-catalog.fixture.js';
-import type { CleanupStack } from './cleanup.stack.js';
-import { InvalidatorProcess } from './invalidator.process.js';
-import { auditConnector, deleteConnector, registerConnector } from './kafka-connect.client.js';
-import { pollUntil } from './poll.util.js';
-import { auditRules } from './rules.generator.js';
-import { endpoints } from './stack.endpoints.js';
-
-const TABLES = ['brands', 'categories', 'products'] as const;
 
 /** Everything between the audit's Postgres schema and its Redis keys; undone by `cleanup`. */
 export interface AuditPipeline {
@@ -40,14 +45,11 @@ export interface AuditPipeline {
  * its undo on `cleanup` as soon as it exists.
  */
 export async function createAuditPipeline(
-  root: string,
   size: CatalogSize,
   cleanup: CleanupStack,
   signal: AbortSignal,
 ): Promise<AuditPipeline> {
-  const catalog = await createAuditCatalog(root, size, (drop) => {
-    cleanup.push('drop schema and publication', drop);
-  });
+  const catalog = await createAuditCatalog(size, cleanup);
   const { name } = catalog;
   const keyPrefix = `${name}:`;
   const redisFactory = new RedisClientFactory({
@@ -67,7 +69,7 @@ export async function createAuditPipeline(
   }).admin();
   await admin.connect();
   cleanup.push('disconnect Kafka admin', () => admin.disconnect());
-  const topics = TABLES.map((table) => `${name}.${name}.${table}`);
+  const topics = DEMO_TABLES.map((table) => `${name}.${name}.${table}`);
   const deadLetterTopic = `${name}.dlq`;
   cleanup.push('delete topics', async () => {
     const existing = new Set(await admin.listTopics());
@@ -75,24 +77,26 @@ export async function createAuditPipeline(
     const found = ours.filter((topic) => existing.has(topic));
     if (found.length > 0) await admin.deleteTopics({ topics: found });
   });
-  await admin.createTopics({
-    topics: [...topics, deadLetterTopic].map((topic) => ({ topic, numPartitions: 1 })),
-    waitForLeaders: true,
-  });
+  await createTopicsWithLeaders(
+    admin,
+    [...topics, deadLetterTopic].map((topic) => ({ topic, numPartitions: 1 })),
+  );
 
   const dir = await mkdtemp(join(tmpdir(), `${name}-`));
   cleanup.push('remove rules directory', () => rm(dir, { recursive: true, force: true }));
   const rulesPath = join(dir, 'catalog.yaml');
-  await writeFile(rulesPath, await auditRules(root, name, keyPrefix));
+  await writeFile(rulesPath, await isolatedRules(name, keyPrefix));
 
-  cleanup.push('delete connector and slot', () => dropConnector(catalog));
-  await registerConnector(await auditConnector(root, name), signal);
+  cleanup.push('delete connector and slot', () => dropConnector(name, catalog.pool));
+  await registerConnector(await isolatedConnector(name), { signal });
 
   const groupId = `${name}.invalidator`;
   cleanup.push('delete consumer group', () => admin.deleteGroups([groupId]).then(() => undefined));
-  const service = await InvalidatorProcess.start(
-    root,
-    {
+  const service = await InvalidatorProcess.start({
+    label: 'invalidator',
+    keepLogLines: 40,
+    signal,
+    env: {
       INVALIDATOR_KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
       INVALIDATOR_KAFKA_CLIENT_ID: `${name}-invalidator`,
       INVALIDATOR_KAFKA_GROUP_ID: groupId,
@@ -103,12 +107,13 @@ export async function createAuditPipeline(
       INVALIDATOR_REDIS_URL: endpoints.redisUrl,
       INVALIDATOR_LOG_LEVEL: 'warn',
     },
-    signal,
-  );
-  cleanup.push('stop invalidator', () => service.stop());
-  await pollUntil(() => Promise.resolve(redis.status === 'ready'), {
+  });
+  // SIGKILL after 15 s, as a failure of the cleanup.
+  cleanup.push('stop invalidator', () => service.stop(15_000).then(() => undefined));
+  await waitFor(() => redis.status === 'ready', {
     what: 'Redis connection',
     timeoutMs: 10_000,
+    intervalMs: 100,
     signal,
   });
 
@@ -145,46 +150,13 @@ async function catchUp(
   const before = await created();
   await insertMarker(catalog);
   const timeoutMs = 600_000;
-  await pollUntil(async () => (await created()) > before, {
+  await waitFor(async () => (await created()) > before, {
     what: 'the marker row through the service',
     timeoutMs,
+    intervalMs: 100,
     signal,
   });
-  await pollUntil(
-    async () => {
-      const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
-      for (const topic of topics) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        const done = committed.find((entry) => entry.topic === topic)?.partitions ?? [];
-        for (const end of ends) {
-          const offset = BigInt(done.find((p) => p.partition === end.partition)?.offset ?? -1);
-          if (BigInt(end.high) > 0n && offset < BigInt(end.high)) return false;
-        }
-      }
-      return true;
-    },
-    { what: `group ${groupId} committed to the end`, timeoutMs, intervalMs: 250, signal },
-  );
-}
-
-async function dropConnector(catalog: AuditCatalog): Promise<void> {
-  await deleteConnector(catalog.name);
-  // slot.drop.on.stop drops the slot when the task stops; drop it here if that did not happen.
-  const slot = (): Promise<{ active: boolean } | undefined> =>
-    catalog.pool
-      .query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [
-        catalog.name,
-      ])
-      .then((result) => result.rows[0]);
-  // No abort signal: cleanup must finish even after Ctrl-C.
-  await pollUntil(async () => (await slot())?.active !== true, {
-    what: `slot ${catalog.name} released`,
-    timeoutMs: 30_000,
-    intervalMs: 200,
-  });
-  if ((await slot()) !== undefined) {
-    await catalog.pool.query('SELECT pg_drop_replication_slot($1)', [catalog.name]);
-  }
+  await waitForCaughtUp(admin, groupId, topics, { timeoutMs, signal });
 }
 
 async function scan(redis: RedisClient, pattern: string): Promise<string[]> {

@@ -1,13 +1,11 @@
 import { CacheClient, type CacheEvent } from '#cache-client';
+import { endpoints, histogramDelta, waitFor, type LagDistribution } from '#local-pipeline';
 import { RedisClientFactory } from '#redis-invalidation';
 import type { AuditMode, AuditOptions } from './audit.options.js';
 import type { AuditPipeline } from './audit.pipeline.js';
 import { CatalogLoader } from './catalog.loader.js';
 import { NaiveCache, type ReadThroughCache } from './naive.cache.js';
-import { pollUntil } from './poll.util.js';
-import { histogramDelta, type LagDistribution } from './prometheus.scrape.js';
 import { checkStaleness, type StaleReport } from './stale.checker.js';
-import { endpoints } from './stack.endpoints.js';
 import { runWorkload, type WorkloadResult } from './workload.runner.js';
 
 /** What one mode measured. */
@@ -43,9 +41,10 @@ export async function runMode(
   });
   const redis = factory.create();
   try {
-    await pollUntil(() => Promise.resolve(redis.status === 'ready'), {
+    await waitFor(() => redis.status === 'ready', {
       what: 'reader Redis connection',
       timeoutMs: 10_000,
+      intervalMs: 100,
       signal,
     });
     const { slowLoadMs, slowLoadPercent } = options;

@@ -1,13 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { describeError } from '#errors';
+import { AbortedError, CleanupStack, repoRoot } from '#local-pipeline';
 import { parseAuditOptions, USAGE, UsageError, type AuditOptions } from './audit.options.js';
 import { createAuditPipeline } from './audit.pipeline.js';
 import { machine, renderMarkdown, type AuditReport } from './audit.report.js';
 import { runMode, type ModeReport } from './audit.runner.js';
-import { CleanupStack } from './cleanup.stack.js';
-import { AbortedError } from './poll.util.js';
-import { repoRoot } from './stack.endpoints.js';
 
 function log(message: string): void {
   process.stderr.write(`[audit] ${message}\n`);
@@ -21,7 +19,6 @@ async function audit(options: AuditOptions, root: string, signal: AbortSignal): 
   try {
     log('creating schema, topics, connector and invalidator service');
     const pipeline = await createAuditPipeline(
-      root,
       {
         products: options.products,
         categories: options.categories,

@@ -1,8 +1,8 @@
 import type pg from 'pg';
+import { pause } from '#local-pipeline';
 import type { AuditCatalog } from './audit-catalog.fixture.js';
 import { keyOf, tagsOf, type CatalogEntry, type CatalogLoader } from './catalog.loader.js';
 import type { ReadThroughCache } from './naive.cache.js';
-import { pause } from './poll.util.js';
 
 export interface WorkloadOptions {
   readonly readers: number;

@@ -120,14 +120,14 @@ export class InvalidatorProcess {
     return this.exit;
   }
 
-  /** `INVALIDATOR_KAFKA_GROUP_ID` it was started with. */
-  get groupId(): string | undefined {
-    return this.options.env.INVALIDATOR_KAFKA_GROUP_ID;
+  /** Its consumer group (`INVALIDATOR_KAFKA_GROUP_ID`, or the service's default). */
+  get groupId(): string {
+    return this.options.env.INVALIDATOR_KAFKA_GROUP_ID ?? 'invalidator';
   }
 
-  /** `INVALIDATOR_DLQ_TOPIC` it was started with. */
-  get deadLetterTopic(): string | undefined {
-    return this.options.env.INVALIDATOR_DLQ_TOPIC;
+  /** Its dead-letter topic (`INVALIDATOR_DLQ_TOPIC`, or the service's default). */
+  get deadLetterTopic(): string {
+    return this.options.env.INVALIDATOR_DLQ_TOPIC ?? 'invalidator.dlq';
   }
 
   /** `GET /health/ready`: the status code and body, or null when nothing answers. */
@@ -207,6 +207,11 @@ export class InvalidatorProcess {
     throw new Error(`${this.options.label} still running ${timeoutMs} ms after ${signal}`);
   }
 
+  /** Sends `signal` without waiting (SIGUSR2 to a profiler preload). */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
   /** SIGKILL: no shutdown hook runs, nothing more is committed. */
   async kill(): Promise<Exit> {
     if (this.exit !== null) return this.exit;
@@ -226,7 +231,7 @@ export class InvalidatorProcess {
   logTail(lines = 30): string {
     const where = this.options.logPath === undefined ? '' : ` (all in ${this.options.logPath})`;
     return [
-      `--- last ${lines} log lines of ${this.options.label} (group ${this.groupId ?? '?'})${where} ---`,
+      `--- last ${lines} log lines of ${this.options.label} (group ${this.groupId})${where} ---`,
       ...this.logs.slice(-lines).map((l) => JSON.stringify(l)),
     ].join('\n');
   }
