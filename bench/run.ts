@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
-import { ensureStack, killAllChildren, machine, repoRoot, run } from './lib/env.js';
+import { repoRoot } from '#local-pipeline';
+import { ensureStack, killAllChildren, machine, run } from './lib/env.js';
 import { defaultWorkload, type Workload } from './lib/events.js';
 import { deleteGroups, deleteTopics, kafka } from './lib/kafka.js';
 import { DedicatedRedis } from './lib/redis-server.js';
@@ -179,7 +180,7 @@ async function main(): Promise<number> {
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   const runId = `r${stamp.slice(0, 19).replace(/[^0-9]/g, '')}${args.smoke ? 's' : ''}`;
   const outDir =
-    args.out ?? join(repoRoot, 'bench/results', `${stamp}${args.smoke ? '-smoke' : ''}`);
+    args.out ?? join(repoRoot(), 'bench/results', `${stamp}${args.smoke ? '-smoke' : ''}`);
   mkdirSync(outDir, { recursive: true });
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   log(`bench ${args.smoke ? 'smoke' : 'full'} run ${runId} -> ${outDir}`);
@@ -299,9 +300,9 @@ async function main(): Promise<number> {
   result.targets = targetsOf(result);
   writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify(result, null, 2)}\n`);
   writeCharts(outDir, result);
-  const shownDir = relative(repoRoot, outDir).startsWith('..')
+  const shownDir = relative(repoRoot(), outDir).startsWith('..')
     ? outDir
-    : relative(repoRoot, outDir);
+    : relative(repoRoot(), outDir);
   writeFileSync(join(outDir, 'report.md'), renderReport(result, true, shownDir));
   if (
     !args.smoke &&
@@ -309,7 +310,7 @@ async function main(): Promise<number> {
     result.failures.length === 0 &&
     args.only.size === SECTIONS.length
   ) {
-    const docs = join(repoRoot, 'docs/benchmarks.md');
+    const docs = join(repoRoot(), 'docs/benchmarks.md');
     writeFileSync(docs, docsPage(renderReport(result, false, shownDir), readIfExists(docs)));
     log('docs/benchmarks.md updated');
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './env.js';
+import { repoRoot } from '#local-pipeline';
 
 /** The captured Debezium update (test/fixtures/debezium/captured-update.json) the events copy. */
 interface CapturedUpdate {
@@ -14,7 +14,7 @@ interface CapturedUpdate {
 
 const captured = (
   JSON.parse(
-    readFileSync(join(repoRoot, 'test/fixtures/debezium/captured-update.json'), 'utf8'),
+    readFileSync(join(repoRoot(), 'test/fixtures/debezium/captured-update.json'), 'utf8'),
   ) as CapturedUpdate
 ).value;
 

@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
-import { endpoints, waitFor } from './env.js';
+import { createTopicsWithLeaders, endpoints, waitFor } from '#local-pipeline';
 import type { BenchMessage } from './events.js';
 
 export const PARTITIONS = 3;
@@ -7,7 +7,7 @@ export const PARTITIONS = 3;
 export function kafka(clientId: string): Kafka {
   return new Kafka({
     clientId,
-    brokers: [endpoints.kafkaBroker],
+    brokers: [...endpoints.kafkaBrokers],
     logLevel: logLevel.ERROR,
     connectionTimeout: 10_000,
     requestTimeout: 30_000,
@@ -20,19 +20,16 @@ export async function createTopic(
   topic: string,
   logAppendTime = false,
 ): Promise<void> {
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      {
-        topic,
-        numPartitions: PARTITIONS,
-        replicationFactor: 1,
-        configEntries: logAppendTime
-          ? [{ name: 'message.timestamp.type', value: 'LogAppendTime' }]
-          : [],
-      },
-    ],
-  });
+  await createTopicsWithLeaders(admin, [
+    {
+      topic,
+      numPartitions: PARTITIONS,
+      replicationFactor: 1,
+      configEntries: logAppendTime
+        ? [{ name: 'message.timestamp.type', value: 'LogAppendTime' }]
+        : [],
+    },
+  ]);
 }
 
 /** Sum of the partitions' end offsets. */
@@ -59,12 +56,11 @@ export async function waitCommitted(
   total: number,
   timeoutMs: number,
 ): Promise<void> {
-  await waitFor(
-    `group ${groupId} to commit ${total} offsets of ${topic}`,
-    async () => (await committedOffset(admin, groupId, topic)) >= total,
+  await waitFor(async () => (await committedOffset(admin, groupId, topic)) >= total, {
+    what: `group ${groupId} to commit ${total} offsets of ${topic}`,
     timeoutMs,
-    100,
-  );
+    intervalMs: 100,
+  });
 }
 
 /** Partition of a product id: ids are spread by id, so one product's changes stay in order. */

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { freePort, stopChild, track, waitFor } from './env.js';
+import { freePort, waitFor } from '#local-pipeline';
+import { stopChild, track } from './env.js';
 
 /**
  * A redis-server of the harness's own on a free loopback port, without persistence, so that
@@ -46,7 +47,6 @@ export class DedicatedRedis {
     probe.on('error', () => undefined);
     try {
       await waitFor(
-        `redis-server on ${port}`,
         async () => {
           if (child.exitCode !== null)
             throw new Error(`redis-server exited with ${child.exitCode}`);
@@ -54,8 +54,7 @@ export class DedicatedRedis {
           await probe.ping();
           return true;
         },
-        15_000,
-        50,
+        { what: `redis-server on ${port}`, timeoutMs: 15_000, intervalMs: 50 },
       );
     } catch (error) {
       await server.stop();

@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { endpoints, freePort, memoryOf, repoRoot, stopChild, track, waitFor } from './env.js';
+import { readFileSync } from 'node:fs';
+import { endpoints, InvalidatorProcess, type PrometheusScrape } from '#local-pipeline';
+import { memoryOf } from './env.js';
 
 /** How one invalidator process is started. */
 export interface ServiceOptions {
@@ -26,21 +25,17 @@ export interface ChunkLog {
   tags: number;
 }
 
-/** The built service (`dist/apps/invalidator/src/main.js`) as a child process. */
+/** The built service as the bench runs it: its log in a file, its memory sampled. */
 export class ServiceProcess {
   private rssTimer: NodeJS.Timeout | undefined;
   /** [ms since start, RSS MiB] samples, every 250 ms. */
   readonly rss: [number, number][] = [];
   private peakHwm = 0;
   private readonly startedAt = Date.now();
-  /** When /health/ready first answered 200 (consumer group joined, Redis reachable). */
-  readyAt = 0;
 
   private constructor(
-    readonly child: ChildProcess,
+    readonly service: InvalidatorProcess,
     readonly options: ServiceOptions,
-    readonly metricsUrl: string,
-    readonly readyUrl: string,
   ) {
     this.rssTimer = setInterval(() => {
       this.sample();
@@ -48,70 +43,46 @@ export class ServiceProcess {
   }
 
   static async start(options: ServiceOptions): Promise<ServiceProcess> {
-    const port = await freePort();
-    const log = createWriteStream(options.logPath);
-    const child = track(
-      spawn(
-        process.execPath,
-        [...(options.nodeArgs ?? []), join(repoRoot, 'dist/apps/invalidator/src/main.js')],
-        {
-          cwd: repoRoot,
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: {
-            PATH: process.env.PATH ?? '',
-            INVALIDATOR_KAFKA_BROKERS: endpoints.kafkaBroker,
-            INVALIDATOR_KAFKA_TOPICS: options.topics.join(','),
-            INVALIDATOR_KAFKA_GROUP_ID: options.groupId,
-            INVALIDATOR_KAFKA_CLIENT_ID: options.name,
-            INVALIDATOR_DLQ_TOPIC: options.dlqTopic,
-            INVALIDATOR_REDIS_URL: options.redisUrl,
-            INVALIDATOR_RULES_PATH: options.rulesPath,
-            INVALIDATOR_HTTP_PORT: String(port),
-            INVALIDATOR_SHUTDOWN_GRACE_MS: '10000',
-            ...options.env,
-          },
-        },
-      ),
-    );
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    const base = `http://127.0.0.1:${port}`;
-    const service = new ServiceProcess(child, options, `${base}/metrics`, `${base}/health/ready`);
-    try {
-      await waitFor(
-        `${options.name} ready (log: ${options.logPath})`,
-        async () => {
-          if (child.exitCode !== null) {
-            throw new Error(
-              `${options.name} exited with ${child.exitCode}; see ${options.logPath}`,
-            );
-          }
-          const response = await fetch(service.readyUrl);
-          return response.ok;
-        },
-        60_000,
-        20,
-      );
-      service.readyAt = Date.now();
-    } catch (error) {
-      await service.stop();
-      throw error;
-    }
-    return service;
+    const service = await InvalidatorProcess.start({
+      label: options.name,
+      // Only PATH is inherited: the measured process sees no npm or shell variables.
+      baseEnv: { PATH: process.env.PATH ?? '' },
+      nodeArgs: options.nodeArgs ?? [],
+      logPath: options.logPath,
+      keepLogLines: 0,
+      readyIntervalMs: 20,
+      env: {
+        INVALIDATOR_KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
+        INVALIDATOR_KAFKA_TOPICS: options.topics.join(','),
+        INVALIDATOR_KAFKA_GROUP_ID: options.groupId,
+        INVALIDATOR_KAFKA_CLIENT_ID: options.name,
+        INVALIDATOR_DLQ_TOPIC: options.dlqTopic,
+        INVALIDATOR_REDIS_URL: options.redisUrl,
+        INVALIDATOR_RULES_PATH: options.rulesPath,
+        INVALIDATOR_SHUTDOWN_GRACE_MS: '10000',
+        ...options.env,
+      },
+    });
+    return new ServiceProcess(service, options);
+  }
+
+  /** When /health/ready first answered 200 (consumer group joined, Redis reachable). */
+  get readyAt(): number {
+    return this.service.readyAt;
   }
 
   /** Throws when the service is gone (crashed, or killed from outside): waiting on it is pointless. */
   assertAlive(): void {
-    const { exitCode, signalCode } = this.child;
-    if (exitCode !== null || signalCode !== null) {
+    const exit = this.service.exitStatus;
+    if (exit !== null) {
       throw new Error(
-        `${this.options.name} (pid ${this.pid}) exited early (${exitCode ?? signalCode ?? '?'}); see ${this.options.logPath}`,
+        `${this.options.name} (pid ${this.pid}) exited early (${exit.code ?? exit.signal ?? '?'}); see ${this.options.logPath}`,
       );
     }
   }
 
   get pid(): number {
-    return this.child.pid ?? 0;
+    return this.service.pid ?? 0;
   }
 
   private sample(): void {
@@ -127,9 +98,9 @@ export class ServiceProcess {
     return this.peakHwm;
   }
 
-  async metrics(): Promise<string> {
-    const response = await fetch(this.metricsUrl);
-    return response.text();
+  /** One scrape of `/metrics`. */
+  metrics(): Promise<PrometheusScrape> {
+    return this.service.metrics();
   }
 
   /** The per-chunk `invalidated` lines the service logged so far. */
@@ -154,9 +125,14 @@ export class ServiceProcess {
     return chunks;
   }
 
+  /** Sends `signal`, SIGKILL after 15 s; the exit code (null when killed). */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     clearInterval(this.rssTimer);
     this.rssTimer = undefined;
-    return stopChild(this.child, 15_000, signal);
+    try {
+      return (await this.service.stop(15_000, signal)).code;
+    } catch {
+      return null; // killed after the grace period
+    }
   }
 }

@@ -1,20 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Admin, Kafka, RecordMetadata } from 'kafkajs';
+import { bucketDelta, bucketUpperBound, pause, waitFor } from '#local-pipeline';
 import { DeletionWatcher, setProductKeys } from '../lib/deletions.js';
-import { delay, waitFor } from '../lib/env.js';
 import { benchRules, debeziumUpdate } from '../lib/events.js';
 import { createTopic, partitionOf } from '../lib/kafka.js';
 import type { DedicatedRedis } from '../lib/redis-server.js';
 import { ServiceProcess } from '../lib/service.js';
-import {
-  bucketDelta,
-  bucketQuantile,
-  distribution,
-  parseHistogram,
-  round,
-  type Distribution,
-} from '../lib/stats.js';
+import { distribution, round, type Distribution } from '../lib/stats.js';
 
 export interface RateLatency {
   offeredPerSecond: number;
@@ -100,7 +93,7 @@ export async function latency(
       const topic = topics[index] ?? '';
       const ids = idsOf(index);
       await setProductKeys(redis, prefix, ids);
-      const before = parseHistogram(await service.metrics(), LAG_HISTOGRAM);
+      const before = (await service.metrics()).buckets(LAG_HISTOGRAM);
       const appendAt = new Map<number, number>();
       const pending = new Set<Promise<void>>();
       const start = Date.now();
@@ -139,18 +132,20 @@ export async function latency(
           pending.add(promise);
           void promise.finally(() => pending.delete(promise)).catch(() => undefined);
         }
-        await delay(2);
+        await pause(2);
       }
       await Promise.all(pending);
       const producedSeconds = Math.max(0.001, (lastAck - start) / 1000);
       await waitFor(
-        `deletions of the ${ids.length} keys produced at ${rate}/s`,
         () => {
           service.assertAlive();
           return ids.every((id) => watcher.deletedAt.has(id));
         },
-        options.timeoutMs,
-        100,
+        {
+          what: `deletions of the ${ids.length} keys produced at ${rate}/s`,
+          timeoutMs: options.timeoutMs,
+          intervalMs: 100,
+        },
       ).catch((error: unknown) => {
         log(`  ${String(error)}`);
       });
@@ -160,17 +155,17 @@ export async function latency(
         const appended = appendAt.get(id);
         if (deleted !== undefined && appended !== undefined) samples.push(deleted - appended);
       }
-      const after = parseHistogram(await service.metrics(), LAG_HISTOGRAM);
+      const after = (await service.metrics()).buckets(LAG_HISTOGRAM);
       const windowEnd = Date.now();
       const chunks = service.chunks().filter((c) => c.time >= start && c.time <= windowEnd);
-      const delta = bucketDelta(after, before);
+      const delta = bucketDelta(before, after);
       const result: RateLatency = {
         offeredPerSecond: rate,
         producedPerSecond: round(sent / producedSeconds),
         events: ids.length,
         observed: samples.length,
         appendToAck: distribution(samples),
-        serviceLagP99BucketMs: bucketQuantile(delta, 0.99) * 1000,
+        serviceLagP99BucketMs: bucketUpperBound(delta, 0.99) * 1000,
         chunkApplyMs: distribution(chunks.map((c) => c.durationMs)),
         eventsPerChunk: distribution(chunks.map((c) => c.changes)),
         cdf: thin(samples),

@@ -1,21 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
+import { bucketDelta, bucketUpperBound, pause, waitFor } from '#local-pipeline';
 import { BenchCatalog } from '../lib/catalog.js';
 import { DeletionWatcher, setProductKeys } from '../lib/deletions.js';
-import { delay, waitFor } from '../lib/env.js';
 import { benchRules } from '../lib/events.js';
 import { createTopic } from '../lib/kafka.js';
 import type { DedicatedRedis } from '../lib/redis-server.js';
 import { ServiceProcess } from '../lib/service.js';
-import {
-  bucketDelta,
-  bucketQuantile,
-  distribution,
-  parseHistogram,
-  round,
-  type Distribution,
-} from '../lib/stats.js';
+import { distribution, round, type Distribution } from '../lib/stats.js';
 import { LAG_HISTOGRAM, thin } from './latency.js';
 
 export interface PipelineLatency {
@@ -117,7 +110,11 @@ export async function pipeline(
     let streaming = false;
     for (const id of probeIds) {
       await catalog.update(id);
-      streaming = await waitFor('a probe change', () => watcher?.deletedAt.has(id), 3_000, 20)
+      streaming = await waitFor(() => watcher?.deletedAt.has(id), {
+        what: 'a probe change',
+        timeoutMs: 3_000,
+        intervalMs: 20,
+      })
         .then(() => true)
         .catch(() => false);
       if (streaming) break;
@@ -127,7 +124,7 @@ export async function pipeline(
 
     const ids = Array.from({ length: updates }, (_, i) => FIRST_ID + i);
     await setProductKeys(redis, prefix, ids);
-    const before = parseHistogram(await service.metrics(), LAG_HISTOGRAM);
+    const before = (await service.metrics()).buckets(LAG_HISTOGRAM);
     const committedAt = new Map<number, number>();
     const pending = new Set<Promise<void>>();
     const start = Date.now();
@@ -155,18 +152,20 @@ export async function pipeline(
         pending.add(promise);
         void promise.finally(() => pending.delete(promise));
       }
-      await delay(2);
+      await pause(2);
     }
     await Promise.all(pending);
     const seconds = Math.max(0.001, (lastCommit - start) / 1000);
     await waitFor(
-      `deletions of the ${committedAt.size} updated rows`,
       () => {
         service?.assertAlive();
         return [...committedAt.keys()].every((id) => active.deletedAt.has(id));
       },
-      options.timeoutMs,
-      100,
+      {
+        what: `deletions of the ${committedAt.size} updated rows`,
+        timeoutMs: options.timeoutMs,
+        intervalMs: 100,
+      },
     ).catch((error: unknown) => {
       log(`  ${String(error)}`);
     });
@@ -181,19 +180,18 @@ export async function pipeline(
       if (appended !== undefined) toKafka.push(appended - committed);
       if (appended !== undefined && deleted !== undefined) fromKafka.push(deleted - appended);
     }
-    const delta = bucketDelta(parseHistogram(await service.metrics(), LAG_HISTOGRAM), before);
+    const delta = bucketDelta(before, (await service.metrics()).buckets(LAG_HISTOGRAM));
 
     // The burst: one statement updating many rows, as bench/service-burst.mjs measured it.
     const burstIds = Array.from({ length: options.burstRows }, (_, i) => burstFirst + i);
     await setProductKeys(redis, prefix, burstIds);
     await catalog.updateRange(burstFirst, burstFirst + options.burstRows - 1);
     const burstCommitted = Date.now();
-    await waitFor(
-      `deletions of the ${options.burstRows} rows of the burst`,
-      () => burstIds.every((id) => active.deletedAt.has(id)),
-      options.timeoutMs,
-      50,
-    ).catch((error: unknown) => {
+    await waitFor(() => burstIds.every((id) => active.deletedAt.has(id)), {
+      what: `deletions of the ${options.burstRows} rows of the burst`,
+      timeoutMs: options.timeoutMs,
+      intervalMs: 50,
+    }).catch((error: unknown) => {
       log(`  ${String(error)}`);
     });
     const burstSamples = burstIds.flatMap((id) => {
@@ -207,8 +205,8 @@ export async function pipeline(
       updates: committedAt.size,
       observed: samples.length,
       commitToAck: distribution(samples),
-      serviceLagP99BucketMs: bucketQuantile(delta, 0.99) * 1000,
-      serviceLagP50BucketMs: bucketQuantile(delta, 0.5) * 1000,
+      serviceLagP99BucketMs: bucketUpperBound(delta, 0.99) * 1000,
+      serviceLagP50BucketMs: bucketUpperBound(delta, 0.5) * 1000,
       commitToKafka: distribution(toKafka),
       kafkaToAck: distribution(fromKafka),
       cdf: thin(samples),

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
-import { endpoints, repoRoot, waitFor } from '../lib/env.js';
+import { endpoints, repoRoot, waitFor } from '#local-pipeline';
 import { waitCommitted } from '../lib/kafka.js';
 import { ServiceProcess } from '../lib/service.js';
 import { round } from '../lib/stats.js';
@@ -60,7 +60,8 @@ export function summarizeProfile(file: string): ProfileSummary {
     busy += time;
     const pkg = packageOf(url, functionName);
     packages.set(pkg, (packages.get(pkg) ?? 0) + time);
-    const where = url === '' ? '' : ` ${url.replace(`file://${repoRoot}/`, '')}:${lineNumber + 1}`;
+    const where =
+      url === '' ? '' : ` ${url.replace(`file://${repoRoot()}/`, '')}:${lineNumber + 1}`;
     const name = `${functionName === '' ? '(anonymous)' : functionName}${where}`;
     functions.set(name, (functions.get(name) ?? 0) + time);
   }
@@ -102,17 +103,20 @@ export async function profileService(
     rulesPath: options.rulesPath,
     redisUrl: endpoints.redisUrl,
     logPath: join(options.outDir, 'service-profile.log'),
-    nodeArgs: ['--import', join(repoRoot, 'dist/bench/bench/lib/profiler-preload.js')],
+    nodeArgs: ['--import', join(repoRoot(), 'dist/bench/bench/lib/profiler-preload.js')],
     env: { BENCH_CPU_PROFILE: file },
   });
   try {
-    service.child.kill('SIGUSR2'); // start sampling: the service is ready, start-up is over
+    service.service.signal('SIGUSR2'); // start sampling: the service is ready, start-up is over
     await waitCommitted(admin, groupId, options.topic, options.total, options.timeoutMs);
-    service.child.kill('SIGUSR2'); // stop and write
-    await waitFor('the CPU profile', () => existsSync(file), 30_000, 100);
+    service.service.signal('SIGUSR2'); // stop and write
+    await waitFor(() => existsSync(file), {
+      what: 'the CPU profile',
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     // The file is written in one synchronous call; wait until it parses.
     await waitFor(
-      'a complete CPU profile',
       () => {
         try {
           JSON.parse(readFileSync(file, 'utf8'));
@@ -121,8 +125,7 @@ export async function profileService(
           return false;
         }
       },
-      30_000,
-      100,
+      { what: 'a complete CPU profile', timeoutMs: 30_000, intervalMs: 100 },
     );
   } finally {
     await service.stop();

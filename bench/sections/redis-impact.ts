@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { tagSetKeyFor } from '#cache-keys';
 import { PatternSweeper, RedisInvalidator } from '#redis-invalidation';
-import { delay, repoRoot, stopChild, track } from '../lib/env.js';
+import { pause, repoRoot } from '#local-pipeline';
+import { stopChild, track } from '../lib/env.js';
 import type { DedicatedRedis } from '../lib/redis-server.js';
 import { round } from '../lib/stats.js';
 
@@ -48,7 +49,7 @@ class Reader {
 
   static start(port: number, keys: number): Reader {
     const child = track(
-      fork(join(repoRoot, 'dist/bench/bench/lib/reader-child.js'), [String(port), String(keys)], {
+      fork(join(repoRoot(), 'dist/bench/bench/lib/reader-child.js'), [String(port), String(keys)], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }),
     );
@@ -198,7 +199,7 @@ export async function redisImpact(
       );
     };
     // Two seconds of reads with nothing else going on: the reader's own noise floor.
-    await measure('idle (no invalidation, 2 s)', () => delay(2_000));
+    await measure('idle (no invalidation, 2 s)', () => pause(2_000));
     await measure('tag (service: one atomic Lua script)', () =>
       invalidator.apply({ keys: [], tags: [TAG], patterns: [] }),
     );

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeMessage } from '#debezium';
 import { compileRules, evaluate } from '#rules';
-import { repoRoot } from '../lib/env.js';
+import { repoRoot } from '#local-pipeline';
 
 /** Result of the rules hot-path micro-benchmark (formerly bench/rules-eval.mjs). */
 export interface RulesEvalResult {
@@ -29,11 +29,11 @@ export function rulesEval(seconds: number): RulesEvalResult {
   const ruleSet = compileRules([
     {
       path: 'rules/catalog.yaml',
-      text: readFileSync(join(repoRoot, 'rules/catalog.yaml'), 'utf8'),
+      text: readFileSync(join(repoRoot(), 'rules/catalog.yaml'), 'utf8'),
     },
   ]);
   const value = readFileSync(
-    join(repoRoot, 'test/fixtures/debezium/hand-product-update-full.json'),
+    join(repoRoot(), 'test/fixtures/debezium/hand-product-update-full.json'),
     'utf8',
   );
   const topic = 'catalog.public.products';

@@ -5,7 +5,8 @@ import type { Admin, Kafka } from 'kafkajs';
 import { tagSetKeyFor } from '#cache-keys';
 import { decodeMessage } from '#debezium';
 import { compileRules, evaluate } from '#rules';
-import { endpoints, run, waitFor } from '../lib/env.js';
+import { endpoints, waitFor } from '#local-pipeline';
+import { run } from '../lib/env.js';
 import {
   benchRules,
   debeziumUpdate,
@@ -16,7 +17,7 @@ import {
 import { createTopic, endOffset, partitionOf, produceAll, waitCommitted } from '../lib/kafka.js';
 import { deletePrefix, populateCache } from '../lib/populate.js';
 import { ServiceProcess } from '../lib/service.js';
-import { distribution, round, sumCounter, type Distribution } from '../lib/stats.js';
+import { distribution, round, type Distribution } from '../lib/stats.js';
 import { profileService, type ProfileSummary } from './profile.js';
 
 export interface ThroughputOptions {
@@ -198,7 +199,7 @@ async function runService(
     // From the group join (readiness) to the last chunk applied to Redis.
     const events = chunks.reduce((sum, c) => sum + c.changes, 0);
     const seconds = (last.time - service.readyAt) / 1000;
-    const distinctKeys = sumCounter(metrics, 'invalidator_invalidated_total', 'kind="key"');
+    const distinctKeys = metrics.value('invalidator_invalidated_total', { kind: 'key' });
     return {
       events,
       seconds: round(seconds, 3),
@@ -208,7 +209,7 @@ async function runService(
       distinctKeysPerSecond: distinctKeys / seconds,
       chunks: chunks.length,
       chunkMs: distribution(chunks.map((c) => c.durationMs)),
-      deadLetters: sumCounter(metrics, 'invalidator_dead_letters_total'),
+      deadLetters: metrics.value('invalidator_dead_letters_total'),
       peakRssMiB,
       rss: service.rss,
     };
@@ -272,12 +273,11 @@ async function runNaive(
         if (done >= total || lastAt >= deadline) stop = true;
       },
     });
-    await waitFor(
-      'the naive consumer to finish',
-      () => stop,
-      options.naiveTimeLimitMs + options.timeoutMs,
-      50,
-    );
+    await waitFor(() => stop, {
+      what: 'the naive consumer to finish',
+      timeoutMs: options.naiveTimeLimitMs + options.timeoutMs,
+      intervalMs: 50,
+    });
   } finally {
     await consumer.disconnect();
   }
@@ -318,12 +318,11 @@ async function runCeiling(
         return Promise.resolve();
       },
     });
-    await waitFor(
-      'the ceiling consumer to read the topic',
-      () => done >= total,
-      options.timeoutMs,
-      20,
-    );
+    await waitFor(() => done >= total, {
+      what: 'the ceiling consumer to read the topic',
+      timeoutMs: options.timeoutMs,
+      intervalMs: 20,
+    });
   } finally {
     await consumer.disconnect();
   }
