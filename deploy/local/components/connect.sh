@@ -24,7 +24,8 @@ offset.storage.replication.factor=1
 status.storage.replication.factor=1
 offset.flush.interval.ms=1000
 plugin.path=$CACHE_DIR/plugins
-plugin.discovery=hybrid_warn
+# Debezium ships ServiceLoader manifests: no reflective scan of every jar (30 s -> 13 s warm start).
+plugin.discovery=service_load
 config.providers=env
 config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider
 PROPS
