@@ -6,19 +6,16 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, InvalidatorProcess, killAllInvalidators, waitFor } from '#local-pipeline';
 import { createCdcPipeline, waitForCaughtUp, type CdcPipeline } from '../support/cdc-pipeline.js';
-import { existingKeys, keysBehindCommittedOffsets } from '../support/pipeline-checks.js';
 import { rowOf } from '../support/debezium-rows.js';
 import { startInvalidator } from '../support/invalidator-process.js';
+import { COUNT, FIRST_ID, UpdateStream } from '../support/update-stream.js';
 
 // Redis stopped for about ten seconds while 1,000 distinct products change. A redis-server of the
 // test's own (RDB in a directory of its own) is shut down with SAVE and started again on the same
 // port and directory, so the 1,000 cached keys come back from disk and must then be deleted: the
 // service may neither skip the changes nor commit their offsets while Redis is away.
 
-const FIRST_ID = 100_000;
-const COUNT = 1_000;
 const OUTAGE_MS = 10_000;
-const ids = Array.from({ length: COUNT }, (_, i) => String(FIRST_ID + i));
 
 /** A redis-server of this test's own, with RDB persistence in `dir`. */
 class DedicatedRedis {
@@ -83,11 +80,8 @@ let pipeline: CdcPipeline;
 let dataDir: string;
 let server: DedicatedRedis;
 let client: Redis;
+let stream: UpdateStream;
 let service: InvalidatorProcess;
-
-const keyOf = (id: string) => pipeline.key(`product:${id}`);
-
-const existing = (keys: readonly string[]) => existingKeys(client, keys);
 
 beforeAll(async () => {
   pipeline = await createCdcPipeline('outage');
@@ -96,6 +90,7 @@ beforeAll(async () => {
   await server.start();
   client = new Redis({ port: server.port, maxRetriesPerRequest: 1 });
   client.on('error', () => undefined); // expected while the server is down
+  stream = new UpdateStream(pipeline, client);
   await pipeline.insertProducts(FIRST_ID, COUNT);
   service = await startInvalidator({
     pipeline,
@@ -122,16 +117,14 @@ describe('Redis stopped for ~10 s while 1,000 products are updated', () => {
     const topic = pipeline.topics.products;
     // The 1,000 inserts are applied (their keys did not exist yet): only now are keys cached.
     const before = await waitForCaughtUp(pipeline, service.groupId, topic);
-    const keys = ids.map(keyOf);
-    await client.mset(...keys.flatMap((key) => [key, 'cached']));
-    expect(await existing(keys)).toHaveLength(COUNT);
+    expect(await stream.cacheAll()).toBe(COUNT);
 
     await server.shutdownSave(client);
     const outageStart = Date.now();
     expect((await stat(join(dataDir, 'dump.rdb'))).size).toBeGreaterThan(0);
 
     await pipeline.updatePrices(FIRST_ID, FIRST_ID + COUNT - 1, 100);
-    const updatedIds = new Set(ids);
+    const updatedIds = new Set(stream.ids);
     await waitFor(
       () =>
         pipeline.collector.messages.filter((m) => {
@@ -172,20 +165,10 @@ describe('Redis stopped for ~10 s while 1,000 products are updated', () => {
     await server.start();
     const restartedAt = Date.now();
     const premature: string[] = [];
-    await waitFor(
-      async () => {
-        for (const v of await keysBehindCommittedOffsets(
-          pipeline,
-          service.groupId,
-          updatedIds,
-          keyOf,
-          existing,
-        )) {
-          premature.push(`${v.key} (partition ${v.partition} offset ${v.offset})`);
-        }
-        return (await existing(keys)).length === 0;
-      },
-      { timeoutMs: 120_000, intervalMs: 100, what: 'all 1,000 keys deleted after Redis returned' },
+    await stream.waitAllDeleted(
+      service.groupId,
+      'all 1,000 keys deleted after Redis returned',
+      premature,
     );
     const deleteMs = Date.now() - restartedAt;
     expect(premature).toEqual([]);
