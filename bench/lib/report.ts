@@ -1,3 +1,4 @@
+import type { LagDistribution } from '#local-pipeline';
 import type { ImpactResult } from '../sections/redis-impact.js';
 import type { RateLatency } from '../sections/latency.js';
 import type { PipelineLatency } from '../sections/pipeline.js';
@@ -340,7 +341,7 @@ export function renderReport(result: BenchResult, charts: boolean, resultsDir: s
         ],
       ),
       '',
-      `Burst (folded in from the former \`bench/service-burst.mjs\`): one \`UPDATE … WHERE id BETWEEN\` of ${formatInt(p.burst.rows)} rows in one transaction went from COMMIT to the last row’s deletion in ${p.burst.seconds} s, **${formatInt(p.burst.eventsPerSecond)} events/s through the whole pipeline**; per row commit → ack p50 ${p.burst.commitToAck.p50} ms, p99 ${p.burst.commitToAck.p99} ms.`,
+      `Burst (folded in from the former \`bench/service-burst.mjs\`): one \`UPDATE … WHERE id BETWEEN\` of ${formatInt(p.burst.rows)} rows in one transaction went from COMMIT to the last row’s deletion in ${p.burst.seconds} s, **${formatInt(p.burst.eventsPerSecond)} events/s through the whole pipeline**; per row commit → ack p50 ${p.burst.commitToAck.p50} ms, p99 ${p.burst.commitToAck.p99} ms${burstMetrics(p.burst.serviceLag)}.`,
       '',
     );
   }
@@ -388,4 +389,11 @@ export function renderReport(result: BenchResult, charts: boolean, resultsDir: s
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The burst as the service's own lag histogram saw it (interpolated inside buckets). */
+function burstMetrics(lag: LagDistribution | null): string {
+  if (lag?.p50 == null || lag.p99 == null) return '';
+  const ms = (seconds: number) => Math.round(seconds * 1000);
+  return `; from the service's metrics (\`invalidator_invalidation_lag_seconds\`, ${formatInt(lag.observations)} observations) p50 ${ms(lag.p50)} ms, p99 ${ms(lag.p99)} ms`;
 }

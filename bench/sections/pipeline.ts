@@ -1,7 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
-import { bucketDelta, bucketUpperBound, pause, waitFor } from '#local-pipeline';
+import {
+  bucketDelta,
+  bucketUpperBound,
+  histogramDelta,
+  pause,
+  waitFor,
+  type LagDistribution,
+} from '#local-pipeline';
 import { BenchCatalog } from '../lib/catalog.js';
 import { DeletionWatcher, setProductKeys } from '../lib/deletions.js';
 import { benchRules } from '../lib/events.js';
@@ -30,6 +37,8 @@ export interface PipelineLatency {
   cdf: number[];
   /** One UPDATE of many rows in one transaction (formerly bench/service-burst.mjs). */
   burst: {
+    /** The service's `invalidator_invalidation_lag_seconds` over the burst (seconds); null if unseen. */
+    serviceLag: LagDistribution | null;
     rows: number;
     /** Commit acknowledgement to the last row's deletion. */
     seconds: number;
@@ -180,7 +189,8 @@ export async function pipeline(
       if (appended !== undefined) toKafka.push(appended - committed);
       if (appended !== undefined && deleted !== undefined) fromKafka.push(deleted - appended);
     }
-    const delta = bucketDelta(before, (await service.metrics()).buckets(LAG_HISTOGRAM));
+    const steady = (await service.metrics()).buckets(LAG_HISTOGRAM);
+    const delta = bucketDelta(before, steady);
 
     // The burst: one statement updating many rows, as bench/service-burst.mjs measured it.
     const burstIds = Array.from({ length: options.burstRows }, (_, i) => burstFirst + i);
@@ -193,6 +203,24 @@ export async function pipeline(
       intervalMs: 50,
     }).catch((error: unknown) => {
       log(`  ${String(error)}`);
+    });
+    // The service's own view of the burst: its lag histogram, once every row was observed there.
+    const burstMetrics = await waitFor(
+      async () => {
+        const lag = histogramDelta(
+          steady,
+          (await service?.metrics())?.buckets(LAG_HISTOGRAM) ?? steady,
+        );
+        return lag.observations >= options.burstRows ? lag : undefined;
+      },
+      {
+        what: 'the burst in the service lag histogram',
+        timeoutMs: options.timeoutMs,
+        intervalMs: 100,
+      },
+    ).catch((error: unknown): LagDistribution | null => {
+      log(`  ${String(error)}`);
+      return null;
     });
     const burstSamples = burstIds.flatMap((id) => {
       const deleted = active.deletedAt.get(id);
@@ -215,6 +243,7 @@ export async function pipeline(
         seconds: round(burstSeconds, 3),
         eventsPerSecond: round(burstSamples.length / burstSeconds),
         commitToAck: distribution(burstSamples),
+        serviceLag: burstMetrics,
       },
     };
     log(

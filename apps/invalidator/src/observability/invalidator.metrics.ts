@@ -19,7 +19,8 @@ export class InvalidatorMetrics {
   readonly lag = new Histogram({
     name: 'invalidator_invalidation_lag_seconds',
     help: 'From the change commit in the database (source.ts_ms) to the Redis acknowledgement.',
-    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    // Fine around a second, the staleness budget most users set.
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
   readonly chunkDuration = new Histogram({
