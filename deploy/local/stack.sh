@@ -60,7 +60,7 @@ case ${1:-} in
   down) cmd_down ;;
   status) cmd_status ;;
   logs) cmd_logs "${2:-}" ;;
-  reset) cmd_down && rm -rf "$STATE_DIR" "$RUN_DIR" && log "state deleted" ;;
+  reset) cmd_down && rm -rf "$STATE_DIR" "$RUN_DIR" "$PG_DIR" && log "state deleted" ;;
   *)
     sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2

@@ -1,11 +1,26 @@
 # PostgreSQL from Debian's packages, in the stack's own data directory. Sourced by stack.sh.
 
+# True when every existing ancestor of $1 lets other users through (the o+x bit).
+world_traversable() {
+  local dir=$1
+  while [[ ! -d $dir ]]; do dir=$(dirname "$dir"); done
+  while [[ $dir != / ]]; do
+    [[ $(stat -c %A "$dir") == *x ]] || return 1
+    dir=$(dirname "$dir")
+  done
+}
+
+# As root the server runs as `postgres`, which must reach its data directory. A checkout under a
+# private directory (such as /root) gets a fixed directory of its own under /var/tmp instead.
 PG_DIR=$STATE_DIR/postgres
+if [[ $EUID -eq 0 ]] && ! world_traversable "$STATE_DIR"; then
+  PG_DIR=/var/tmp/invalidator-postgres-$(printf '%s' "$STATE_DIR" | sha1sum | cut -c1-12)
+fi
 PGDATA_DIR=$PG_DIR/data
 
 # The server refuses to run as root, so as root every server command runs as `postgres`.
 as_pg_owner() {
-  if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [[ $EUID -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 pg_ctl_cmd() { as_pg_owner "$(pg_bin_dir)/pg_ctl" -D "$PGDATA_DIR" "$@"; }
@@ -36,9 +51,11 @@ postgres_up() {
   if postgres_running; then log "postgres already running on $HOST:$PG_PORT"; return 0; fi
   refuse_foreign_port pg "$PG_PORT"
   [[ -f $PGDATA_DIR/PG_VERSION ]] || postgres_init
-  touch "$LOG_DIR/postgres.log" && { [[ $EUID -ne 0 ]] || chown postgres: "$LOG_DIR/postgres.log"; }
+  # The server writes its log itself, so it lives beside the data; logs/ holds a link to it.
+  touch "$PG_DIR/server.log" && { [[ $EUID -ne 0 ]] || chown postgres: "$PG_DIR/server.log"; }
+  ln -sfn "$PG_DIR/server.log" "$LOG_DIR/postgres.log"
   log "starting PostgreSQL on $HOST:$PG_PORT"
-  pg_ctl_cmd -w -t 60 -l "$LOG_DIR/postgres.log" start -o "-c port=$PG_PORT \
+  pg_ctl_cmd -w -t 60 -l "$PG_DIR/server.log" start -o "-c port=$PG_PORT \
     -c listen_addresses=$HOST -c unix_socket_directories=$PG_DIR -c wal_level=logical \
     -c max_wal_senders=20 -c max_replication_slots=20 -c fsync=off -c synchronous_commit=off" \
     </dev/null >/dev/null 9>&- || die "PostgreSQL did not start (see $LOG_DIR/postgres.log)"
@@ -53,8 +70,9 @@ postgres_load_demo() {
   psql_admin -d postgres -c "CREATE ROLE $PG_USER LOGIN REPLICATION PASSWORD '$PG_PASSWORD'" \
     -c "CREATE DATABASE $PG_DATABASE OWNER $PG_USER" || die "could not create the demo database"
   local file
+  # Fed on stdin: the files may sit where the postgres user cannot read them.
   for file in "$REPO_DIR"/deploy/postgres/*.sql; do
-    psql_admin -d "$PG_DATABASE" -c "SET ROLE $PG_USER" -f "$file" >/dev/null ||
+    { echo "SET ROLE $PG_USER;"; cat "$file"; } | psql_admin -d "$PG_DATABASE" >/dev/null ||
       die "loading $file failed"
   done
 }
