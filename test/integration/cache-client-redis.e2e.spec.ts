@@ -44,7 +44,12 @@ describe.each(topologies)('CacheClient on %s', (_name, config) => {
   /** A client with a namespace of its own, so tests never share keys. */
   function newClient(options: ConstructorParameters<typeof CacheClient>[1] = {}) {
     const prefix = `t-${randomUUID()}:`;
-    return { prefix, client: CacheClient.forRedis(redis, { prefix, ...options }) };
+    // A generous Redis timeout: these tests are about leases and tags, and on a loaded machine
+    // the 50 ms default would send a caller to its loader (a fallback) instead.
+    return {
+      prefix,
+      client: CacheClient.forRedis(redis, { prefix, redisTimeoutMs: 2_000, ...options }),
+    };
   }
 
   /** A tag whose set lives on another node than `key` in the cluster (any tag standalone). */
