@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { JsonSerializer } from '#cache-client';
 import type { RedisClient } from '#redis-invalidation';
-import { entryOf, type CatalogLoader } from './catalog.loader.js';
+import { pageOf } from '#catalog';
+import type { CatalogLoader } from './catalog.loader.js';
 
 export interface StaleExample {
   readonly key: string;
@@ -39,7 +40,7 @@ export async function checkStaleness(
   let unexpected = 0;
   const examples: StaleExample[] = [];
   for (const key of keys) {
-    const entry = entryOf(key.slice(prefix.length));
+    const entry = pageOf(key.slice(prefix.length));
     if (entry === undefined) {
       unexpected += 1;
       continue;

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { pause } from '#local-pipeline';
 import type { AuditCatalog } from './audit-catalog.fixture.js';
-import { keyOf, tagsOf, type CatalogEntry, type CatalogLoader } from './catalog.loader.js';
+import { pageKey, pageTags, type CatalogPage } from '#catalog';
+import type { CatalogLoader } from './catalog.loader.js';
 import type { ReadThroughCache } from './naive.cache.js';
 
 export interface WorkloadOptions {
@@ -68,12 +69,12 @@ export async function runWorkload(
 
   const reader = async (): Promise<void> => {
     while (!stop) {
-      const entry: CatalogEntry =
+      const entry: CatalogPage =
         Math.random() < 0.8
           ? { kind: 'product', id: pick(catalog.productIds) }
           : { kind: 'category-products', id: pick(catalog.categoryIds) };
       try {
-        await cache.get(keyOf(entry), () => loader.load(entry), { tags: tagsOf(entry) });
+        await cache.get(pageKey(entry), () => loader.load(entry), { tags: pageTags(entry) });
         counts.reads += 1;
         if (entry.kind === 'product') counts.productReads += 1;
         else counts.listReads += 1;

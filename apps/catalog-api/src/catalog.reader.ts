@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { CacheClient } from '#cache-client';
 import { CatalogRepository } from './catalog.repository.js';
-import type { CategoryProducts, Product } from './catalog.types.js';
+import { pageKey, pageTags, type CategoryProducts, type Product } from '#catalog';
 
 /**
  * Reads through the cache, with the key and tag names `rules/catalog.yaml` invalidates. Not-found
@@ -15,24 +15,30 @@ export class CatalogReader {
   ) {}
 
   product(id: string): Promise<Product> {
+    const page = { kind: 'product', id } as const;
     return this.cache.get(
-      `product:${id}`,
+      pageKey(page),
       async () => {
         const product = await this.repository.findProduct(id);
         if (product === undefined) throw new NotFoundException(`product ${id} does not exist`);
         return product;
       },
-      { tags: [`product:${id}`] },
+      { tags: pageTags(page) },
     );
   }
 
   categoryProducts(categoryId: string): Promise<CategoryProducts> {
-    return this.cache.get(`category:${categoryId}:products`, async () => {
-      const found = await this.repository.findCategoryProducts(categoryId);
-      if (found === undefined) {
-        throw new NotFoundException(`category ${categoryId} does not exist`);
-      }
-      return found;
-    });
+    const page = { kind: 'category-products', id: categoryId } as const;
+    return this.cache.get(
+      pageKey(page),
+      async () => {
+        const found = await this.repository.findCategoryProducts(categoryId);
+        if (found === undefined) {
+          throw new NotFoundException(`category ${categoryId} does not exist`);
+        }
+        return found;
+      },
+      { tags: pageTags(page) },
+    );
   }
 }

@@ -1,4 +1,5 @@
-import type { Category, CategoryProducts, Product, ProductChanges } from './catalog.types.js';
+import type { Category, CategoryProducts, Product } from '#catalog';
+import type { ProductChanges } from './catalog.types.js';
 
 /** Postgres access of the catalog API; abstract so tests can substitute it. */
 export abstract class CatalogRepository {

@@ -10,7 +10,7 @@ import {
 import { parseId, parseProductChanges } from './catalog-body.parser.js';
 import { CatalogReader } from './catalog.reader.js';
 import { CatalogRepository, UnknownCategoryError } from './catalog.repository.js';
-import type { Product } from './catalog.types.js';
+import type { Product } from '#catalog';
 
 /** Products: reads through the cache; writes touch Postgres only (the invalidator does the rest). */
 @Controller('products')
