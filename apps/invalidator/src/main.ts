@@ -7,6 +7,16 @@ import { InvalidatorModule } from './invalidator.module.js';
 import { PinoNestLogger } from './observability/pino-nest.logger.js';
 import { RulesRegistry } from './rules/rules.registry.js';
 
+// Nothing the service logs carries a secret on purpose; this catches one passed along by mistake.
+const SECRET_LOG_PATHS = [
+  'password',
+  '*.password',
+  'sasl',
+  '*.sasl',
+  'authorization',
+  '*.authorization',
+];
+
 async function main(): Promise<void> {
   const bootLogger = pino({ name: 'invalidator' });
   let config;
@@ -16,7 +26,7 @@ async function main(): Promise<void> {
     bootLogger.fatal(describeError(error));
     process.exit(78);
   }
-  const logger = pino({ name: 'invalidator', level: config.logLevel });
+  const logger = pino({ name: 'invalidator', level: config.logLevel, redact: SECRET_LOG_PATHS });
   const app = await NestFactory.create(InvalidatorModule.forRoot(config, logger), {
     logger: new PinoNestLogger(logger),
     rawBody: true,

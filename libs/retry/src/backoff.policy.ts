@@ -2,7 +2,7 @@
 export interface BackoffOptions {
   /** Delay before the first retry. @default 100 */
   readonly initialDelayMs?: number;
-  /** No delay grows beyond this. @default 10000 */
+  /** No delay grows beyond this. @default 5000 */
   readonly maxDelayMs?: number;
   /** Growth factor per attempt. @default 2 */
   readonly multiplier?: number;
@@ -25,7 +25,7 @@ export class BackoffPolicy {
     private readonly random: () => number = Math.random,
   ) {
     this.initialDelayMs = options.initialDelayMs ?? 100;
-    this.maxDelayMs = options.maxDelayMs ?? 10_000;
+    this.maxDelayMs = options.maxDelayMs ?? 5_000;
     this.multiplier = options.multiplier ?? 2;
     this.jitter = options.jitter ?? 0.5;
   }

@@ -4,9 +4,18 @@ import type { RedisConnectionConfig } from '#redis-invalidation';
 import type { BackoffOptions } from '#retry';
 import type { ExpandOptions } from '#rules';
 import { ConfigError } from './config.error.js';
-import { EnvReader } from './env.reader.js';
+import {
+  describeIssue,
+  environmentSchema,
+  VARIABLE_NAMES,
+  type Environment,
+} from './environment.schema.js';
+import { resolveFileVariables } from './file-variables.js';
 
-/** Everything the service needs, validated. Built once at start by {@link compileConfig}. */
+/**
+ * Everything the service needs, validated. Built once at start by {@link compileConfig}. Optional
+ * fields left undefined take the default of the lib that owns the option.
+ */
 export interface InvalidatorConfig {
   readonly kafka: KafkaConnectionConfig;
   readonly consumer: KafkaBatchConsumerConfig;
@@ -20,157 +29,169 @@ export interface InvalidatorConfig {
   readonly rulesPath: string;
   readonly backoff: BackoffOptions;
   readonly cascade: ExpandOptions;
-  readonly chunkSize: number;
-  readonly http: { readonly host: string; readonly port: number };
+  /** Messages per chunk; undefined for the processor's default. */
+  readonly chunkSize: number | undefined;
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    /** Largest request body accepted, in bytes. */
+    readonly bodyLimitBytes: number;
+  };
   readonly shutdownGraceMs: number;
   readonly admin: { readonly token: string | undefined; readonly invalidateEnabled: boolean };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
 
-const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+type RawValues = Readonly<Record<string, string | undefined>>;
 
 /**
- * Validates the environment into a configuration. Pure.
- * @throws ConfigError naming every variable that is missing or malformed and what was expected.
+ * Validates the environment into a configuration. Each variable may be given as `<NAME>_FILE`
+ * instead, naming a file that holds the value. Pure apart from reading those files.
+ * @throws ConfigError naming every variable that is missing or malformed and what was expected;
+ *   secret values are never part of the message.
  */
-export function compileConfig(
-  env: Readonly<Record<string, string | undefined>>,
-): InvalidatorConfig {
-  const read = new EnvReader(env);
-  const brokers = read.hostPorts(
-    'INVALIDATOR_KAFKA_BROKERS',
-    'a comma-separated list of host:port',
-  );
-  if (read.optional('INVALIDATOR_KAFKA_BROKERS') === undefined) {
-    read.problem(
-      'INVALIDATOR_KAFKA_BROKERS is not set: expected a comma-separated list of host:port',
-    );
-  }
-  const topics = compileTopics(read);
-  const redis = compileRedis(read);
-  const sasl = compileSasl(read);
-  const invalidateEnabled = read.boolean('INVALIDATOR_ADMIN_INVALIDATE_ENABLED', false);
-  const token = read.optional('INVALIDATOR_ADMIN_TOKEN');
-  if (invalidateEnabled && (token === undefined || token.length < 16)) {
-    read.problem(
-      'INVALIDATOR_ADMIN_INVALIDATE_ENABLED=true needs INVALIDATOR_ADMIN_TOKEN: expected a secret of at least 16 characters',
-    );
-  }
-  const config: InvalidatorConfig = {
-    kafka: {
-      brokers: brokers.map(({ host, port }) => `${host}:${port}`),
-      clientId: read.string('INVALIDATOR_KAFKA_CLIENT_ID', 'invalidator'),
-      ssl: read.boolean('INVALIDATOR_KAFKA_SSL', false),
-      ...(sasl === undefined ? {} : { sasl }),
-    },
-    consumer: {
-      groupId: read.string('INVALIDATOR_KAFKA_GROUP_ID', 'invalidator'),
-      topics,
-      fromBeginning: read.boolean('INVALIDATOR_KAFKA_FROM_BEGINNING', true),
-      partitionsConsumedConcurrently: read.integer(
-        'INVALIDATOR_KAFKA_PARTITIONS_CONCURRENCY',
-        3,
-        1,
-        256,
-      ),
-      sessionTimeoutMs: read.integer(
-        'INVALIDATOR_KAFKA_SESSION_TIMEOUT_MS',
-        30_000,
-        6_000,
-        300_000,
-      ),
-    },
-    deadLetterTopic: read.string('INVALIDATOR_DLQ_TOPIC', 'invalidator.dlq'),
-    redis,
-    database: {
-      url: read.optional('INVALIDATOR_DATABASE_URL'),
-      poolSize: read.integer('INVALIDATOR_DATABASE_POOL_SIZE', 4, 1, 100),
-      statementTimeoutMs: read.integer(
-        'INVALIDATOR_DATABASE_STATEMENT_TIMEOUT_MS',
-        2_000,
-        10,
-        600_000,
-      ),
-    },
-    rulesPath: read.required('INVALIDATOR_RULES_PATH', 'a rules file or directory'),
-    backoff: {
-      initialDelayMs: read.integer('INVALIDATOR_RETRY_INITIAL_DELAY_MS', 100, 1, 60_000),
-      maxDelayMs: read.integer('INVALIDATOR_RETRY_MAX_DELAY_MS', 5_000, 1, 600_000),
-    },
-    cascade: {
-      maxDepth: read.integer('INVALIDATOR_CASCADE_MAX_DEPTH', 3, 0, 32),
-      maxFanOut: read.integer('INVALIDATOR_CASCADE_MAX_FANOUT', 1_000, 1, 1_000_000),
-    },
-    chunkSize: read.integer('INVALIDATOR_CHUNK_SIZE', 500, 1, 100_000),
-    http: {
-      host: read.string('INVALIDATOR_HTTP_HOST', '127.0.0.1'),
-      port: read.integer('INVALIDATOR_HTTP_PORT', 53000, 0, 65535),
-    },
-    shutdownGraceMs: read.integer('INVALIDATOR_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
-    admin: { token, invalidateEnabled },
-    logLevel: read.oneOf('INVALIDATOR_LOG_LEVEL', LOG_LEVELS, 'info'),
-  };
-  if (read.problems.length > 0) throw new ConfigError(read.problems);
-  return config;
+export function compileConfig(env: RawValues): InvalidatorConfig {
+  const resolved = resolveFileVariables(env, VARIABLE_NAMES);
+  const parsed = environmentSchema.safeParse(resolved.values);
+  const problems = [
+    ...resolved.problems,
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => describeIssue(i, resolved.values))),
+    ...crossVariableProblems(resolved.values),
+  ];
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return toConfig(parsed.data);
 }
 
-function compileTopics(read: EnvReader): (string | RegExp)[] {
-  const raw = read.required(
-    'INVALIDATOR_KAFKA_TOPICS',
-    'a comma-separated list of topics, or one /regular expression/',
-  );
-  const pattern = /^\/(.+)\/([a-z]*)$/.exec(raw);
-  if (pattern?.[1] === undefined) return read.list('INVALIDATOR_KAFKA_TOPICS');
-  try {
-    return [new RegExp(pattern[1], pattern[2])];
-  } catch (error) {
-    read.problem(
-      `INVALIDATOR_KAFKA_TOPICS=${raw}: not a valid regular expression (${String(error)})`,
-    );
-    return [];
-  }
-}
-
-function compileRedis(read: EnvReader): RedisConnectionConfig {
-  const url = read.optional('INVALIDATOR_REDIS_URL');
-  const nodes = read.hostPorts(
-    'INVALIDATOR_REDIS_CLUSTER_NODES',
-    'a comma-separated list of host:port',
-  );
-  const commandTimeoutMs = read.integer('INVALIDATOR_REDIS_COMMAND_TIMEOUT_MS', 5_000, 10, 600_000);
-  if ((url === undefined) === (nodes.length === 0)) {
-    read.problem(
+/** Checks across several variables; they read raw values so they run even when others failed. */
+function crossVariableProblems(raw: RawValues): string[] {
+  const problems: string[] = [];
+  if (
+    (raw['INVALIDATOR_REDIS_URL'] === undefined) ===
+    (raw['INVALIDATOR_REDIS_CLUSTER_NODES'] === undefined)
+  ) {
+    problems.push(
       'set exactly one of INVALIDATOR_REDIS_URL (redis:// or rediss:// URL) and INVALIDATOR_REDIS_CLUSTER_NODES (host:port list)',
     );
   }
-  if (url !== undefined && !/^rediss?:\/\//.test(url)) {
-    read.problem(`INVALIDATOR_REDIS_URL=${url}: expected a redis:// or rediss:// URL`);
+  if (
+    raw['INVALIDATOR_REDIS_URL'] !== undefined &&
+    urlHasCredentials(raw['INVALIDATOR_REDIS_URL'])
+  ) {
+    for (const name of ['INVALIDATOR_REDIS_USERNAME', 'INVALIDATOR_REDIS_PASSWORD']) {
+      if (raw[name] !== undefined) {
+        problems.push(
+          `${name} is set but INVALIDATOR_REDIS_URL holds credentials: expected them in only one place`,
+        );
+      }
+    }
   }
-  if (nodes.length === 0) return { mode: 'standalone', url: url ?? '', commandTimeoutMs };
-  const username = read.optional('INVALIDATOR_REDIS_USERNAME');
-  const password = read.optional('INVALIDATOR_REDIS_PASSWORD');
+  const invalidate = environmentSchema.shape.INVALIDATOR_ADMIN_INVALIDATE_ENABLED.safeParse(
+    raw['INVALIDATOR_ADMIN_INVALIDATE_ENABLED'],
+  );
+  if (invalidate.data === true && raw['INVALIDATOR_ADMIN_TOKEN'] === undefined) {
+    problems.push(
+      'INVALIDATOR_ADMIN_INVALIDATE_ENABLED=true needs INVALIDATOR_ADMIN_TOKEN: expected a secret of at least 16 characters',
+    );
+  }
+  const mechanism = environmentSchema.shape.INVALIDATOR_KAFKA_SASL_MECHANISM.safeParse(
+    raw['INVALIDATOR_KAFKA_SASL_MECHANISM'],
+  );
+  if (mechanism.data !== undefined) {
+    if (raw['INVALIDATOR_KAFKA_SASL_USERNAME'] === undefined)
+      problems.push('INVALIDATOR_KAFKA_SASL_USERNAME is not set: expected the SASL user name');
+    if (raw['INVALIDATOR_KAFKA_SASL_PASSWORD'] === undefined)
+      problems.push('INVALIDATOR_KAFKA_SASL_PASSWORD is not set: expected the SASL password');
+  }
+  return problems;
+}
+
+function toConfig(env: Environment): InvalidatorConfig {
+  return {
+    kafka: {
+      brokers: env.INVALIDATOR_KAFKA_BROKERS.map(({ host, port }) => `${host}:${port}`),
+      clientId: env.INVALIDATOR_KAFKA_CLIENT_ID,
+      ssl: env.INVALIDATOR_KAFKA_SSL,
+      sasl: toSasl(env),
+    },
+    consumer: {
+      groupId: env.INVALIDATOR_KAFKA_GROUP_ID,
+      topics: env.INVALIDATOR_KAFKA_TOPICS,
+      fromBeginning: env.INVALIDATOR_KAFKA_FROM_BEGINNING,
+      partitionsConsumedConcurrently: env.INVALIDATOR_KAFKA_PARTITIONS_CONCURRENCY,
+      sessionTimeoutMs: env.INVALIDATOR_KAFKA_SESSION_TIMEOUT_MS,
+    },
+    deadLetterTopic: env.INVALIDATOR_DLQ_TOPIC,
+    redis: toRedis(env),
+    database: {
+      url: env.INVALIDATOR_DATABASE_URL,
+      poolSize: env.INVALIDATOR_DATABASE_POOL_SIZE,
+      statementTimeoutMs: env.INVALIDATOR_DATABASE_STATEMENT_TIMEOUT_MS,
+    },
+    rulesPath: env.INVALIDATOR_RULES_PATH,
+    backoff: {
+      initialDelayMs: env.INVALIDATOR_RETRY_INITIAL_DELAY_MS,
+      maxDelayMs: env.INVALIDATOR_RETRY_MAX_DELAY_MS,
+    },
+    cascade: {
+      maxDepth: env.INVALIDATOR_CASCADE_MAX_DEPTH,
+      maxFanOut: env.INVALIDATOR_CASCADE_MAX_FANOUT,
+    },
+    chunkSize: env.INVALIDATOR_CHUNK_SIZE,
+    http: {
+      host: env.INVALIDATOR_HTTP_HOST,
+      port: env.INVALIDATOR_HTTP_PORT,
+      bodyLimitBytes: env.INVALIDATOR_HTTP_BODY_LIMIT_BYTES,
+    },
+    shutdownGraceMs: env.INVALIDATOR_SHUTDOWN_GRACE_MS,
+    admin: {
+      token: env.INVALIDATOR_ADMIN_TOKEN,
+      invalidateEnabled: env.INVALIDATOR_ADMIN_INVALIDATE_ENABLED,
+    },
+    logLevel: env.INVALIDATOR_LOG_LEVEL,
+  };
+}
+
+function toSasl(env: Environment): SASLOptions | undefined {
+  const mechanism = env.INVALIDATOR_KAFKA_SASL_MECHANISM;
+  if (mechanism === undefined) return undefined;
+  return {
+    mechanism,
+    username: env.INVALIDATOR_KAFKA_SASL_USERNAME ?? '',
+    password: env.INVALIDATOR_KAFKA_SASL_PASSWORD ?? '',
+  };
+}
+
+function toRedis(env: Environment): RedisConnectionConfig {
+  const commandTimeoutMs = env.INVALIDATOR_REDIS_COMMAND_TIMEOUT_MS;
+  const username = env.INVALIDATOR_REDIS_USERNAME;
+  const password = env.INVALIDATOR_REDIS_PASSWORD;
+  const nodes = env.INVALIDATOR_REDIS_CLUSTER_NODES;
+  if (nodes === undefined) {
+    const url = withCredentials(env.INVALIDATOR_REDIS_URL ?? '', username, password);
+    return { mode: 'standalone', url, commandTimeoutMs };
+  }
   return {
     mode: 'cluster',
     nodes,
     commandTimeoutMs,
-    useTls: read.boolean('INVALIDATOR_REDIS_TLS', false),
-    ...(username === undefined ? {} : { username }),
-    ...(password === undefined ? {} : { password }),
+    useTls: env.INVALIDATOR_REDIS_TLS,
+    username,
+    password,
   };
 }
 
-function compileSasl(read: EnvReader): SASLOptions | undefined {
-  const mechanism = read.optional('INVALIDATOR_KAFKA_SASL_MECHANISM');
-  if (mechanism === undefined) return undefined;
-  const found = SASL_MECHANISMS.find((m) => m === mechanism);
-  if (found === undefined) {
-    read.problem(
-      `INVALIDATOR_KAFKA_SASL_MECHANISM=${mechanism}: expected one of ${SASL_MECHANISMS.join(', ')}`,
-    );
-    return undefined;
-  }
-  const username = read.required('INVALIDATOR_KAFKA_SASL_USERNAME', 'the SASL user name');
-  const password = read.required('INVALIDATOR_KAFKA_SASL_PASSWORD', 'the SASL password');
-  return { mechanism: found, username, password };
+function urlHasCredentials(url: string): boolean {
+  return /^rediss?:\/\/[^/]*@/.test(url);
+}
+
+/** Puts separately given credentials into a standalone URL, so secrets can come from files. */
+function withCredentials(
+  url: string,
+  username: string | undefined,
+  password: string | undefined,
+): string {
+  if (username === undefined && password === undefined) return url;
+  const user = encodeURIComponent(username ?? '');
+  const secret = password === undefined ? '' : `:${encodeURIComponent(password)}`;
+  return url.replace(/^(rediss?:\/\/)/, `$1${user}${secret}@`);
 }
