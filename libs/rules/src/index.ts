@@ -13,6 +13,8 @@ export type {
 } from './rule-set.types.js';
 export type { CompiledTemplate, ImageName, Placeholder } from './template.compiler.js';
 export { escapeGlob } from './template.compiler.js';
+export { matchTemplate, type Bindings, type MatchTemplateOptions } from './template.matcher.js';
+export { findKeyOrigins, type KeyOrigin } from './key-origin.finder.js';
 export {
   evaluate,
   type CascadeRequest,
