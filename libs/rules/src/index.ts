@@ -46,6 +46,13 @@ export {
   type SourceLocation,
 } from './rules.errors.js';
 export { checkAgainstDatabase, type RulesCatalog, type TableInfo } from './database.checker.js';
+export type {
+  CatalogForeignKey,
+  CatalogTable,
+  SchemaCatalog,
+  SchemaDescription,
+} from './schema-catalog.port.js';
+export { scaffoldRules, type Scaffold, type ScaffoldOptions } from './rules.scaffolder.js';
 export { PgDatabase, type PgDatabaseOptions } from './pg-database.adapter.js';
 export {
   explainEvaluation,
