@@ -56,9 +56,9 @@ export function scaffoldRules(description: SchemaDescription, options: ScaffoldO
   const entities = nameEntities(description.tables);
   const links = linkEntities(description.foreignKeys, entities);
   const lines = [...header(description, options, entities.size, links.length), 'version: 1', ''];
-  lines.push('entities:');
+  lines.push(entities.size === 0 ? 'entities: {}' : 'entities:');
   for (const entity of entities.values()) lines.push(...entityLines(entity));
-  lines.push('', 'rules:');
+  lines.push('', entities.size === 0 ? 'rules: []' : 'rules:');
   for (const entity of entities.values()) {
     lines.push(...changeRule(entity, links, prefix), ...truncateRule(entity, links, prefix));
     for (const link of links.filter((l) => l.parent === entity)) {
