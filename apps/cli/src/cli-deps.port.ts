@@ -1,8 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import { PgDatabase, type CascadeLookup, type RulesCatalog } from '#rules';
+import { PgDatabase, type CascadeLookup, type RulesCatalog, type SchemaCatalog } from '#rules';
 
 /** A database the CLI can check rules against and run cascades on. */
 export interface CliDatabase extends CascadeLookup, RulesCatalog {
+  close(): Promise<void>;
+}
+
+/** A database the CLI scaffolds rules from. */
+export interface CliSchemaCatalog extends SchemaCatalog {
   close(): Promise<void>;
 }
 
@@ -13,6 +18,7 @@ export interface CliDeps {
   readStdin(): Promise<string>;
   readFile(path: string): Promise<string>;
   connect(url: string): Promise<CliDatabase>;
+  connectSchemaCatalog(url: string): Promise<CliSchemaCatalog>;
 }
 
 /** The real process: stdio, the file system and PostgreSQL. */
@@ -27,5 +33,6 @@ export function processDeps(): CliDeps {
     },
     readFile: (path) => readFile(path, 'utf8'),
     connect: (url) => PgDatabase.connect(url),
+    connectSchemaCatalog: (url) => PgDatabase.connect(url),
   };
 }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { CliDatabase, CliDeps } from './cli-deps.port.js';
+import type { CliDatabase, CliDeps, CliSchemaCatalog } from './cli-deps.port.js';
 import { runCli } from './cli.runner.js';
 
 /** The repository root and the hand-written Debezium fixtures, for CLI specs. */
@@ -16,7 +16,7 @@ export interface CliRun {
 /** Runs the CLI in-process with captured output, a given stdin and an optional fake database. */
 export async function cli(
   argv: string[],
-  options: { stdin?: string; database?: CliDatabase } = {},
+  options: { stdin?: string; database?: CliDatabase; schemaCatalog?: CliSchemaCatalog } = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
@@ -28,6 +28,10 @@ export async function cli(
     connect: () =>
       options.database
         ? Promise.resolve(options.database)
+        : Promise.reject(new Error('no database')),
+    connectSchemaCatalog: () =>
+      options.schemaCatalog
+        ? Promise.resolve(options.schemaCatalog)
         : Promise.reject(new Error('no database')),
   };
   const code = await runCli(argv, deps);

@@ -2,19 +2,26 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeError } from '#errors';
 import { RulesInvalidError, formatProblem } from '#rules';
 import type { CliDeps } from './cli-deps.port.js';
+import { coverageCommand } from './coverage.command.js';
 import { explainCommand } from './explain.command.js';
 import { graphCommand } from './graph.command.js';
+import { scaffoldCommand } from './scaffold.command.js';
 import { schemaCommand } from './schema.command.js';
 import { oneLine, type Values } from './cli-options.parser.js';
 import { USAGE, UsageError } from './usage.error.js';
 import { validateCommand } from './validate.command.js';
+import { whyCommand } from './why.command.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-const COMMANDS: Record<
-  string,
-  { options: Options; run: (values: Values, deps: CliDeps) => Promise<number> }
-> = {
+interface Command {
+  options: Options;
+  /** Whether the command takes positional arguments (`why <key>`). @default false */
+  positionals?: boolean;
+  run: (values: Values, deps: CliDeps, positionals: readonly string[]) => Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
   validate: {
     options: { rules: { type: 'string' }, 'database-url': { type: 'string' } },
     run: validateCommand,
@@ -30,6 +37,27 @@ const COMMANDS: Record<
   },
   graph: { options: { rules: { type: 'string' }, format: { type: 'string' } }, run: graphCommand },
   schema: { options: {}, run: schemaCommand },
+  scaffold: {
+    options: {
+      'database-url': { type: 'string' },
+      schema: { type: 'string', multiple: true },
+      tables: { type: 'string' },
+      'key-prefix': { type: 'string' },
+      publication: { type: 'string' },
+    },
+    run: scaffoldCommand,
+  },
+  why: { options: { rules: { type: 'string' } }, positionals: true, run: whyCommand },
+  coverage: {
+    options: {
+      rules: { type: 'string' },
+      'redis-url': { type: 'string' },
+      'redis-cluster-nodes': { type: 'string' },
+      sample: { type: 'string' },
+      match: { type: 'string' },
+    },
+    run: coverageCommand,
+  },
 };
 
 /**
@@ -46,25 +74,29 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
   const command = COMMANDS[name];
   try {
     if (command === undefined) throw new UsageError(`unknown command "${name}"`);
-    const { values } = parseCommand(rest, command.options);
+    const { values, positionals } = parseCommand(rest, command);
     if (values.help === true) {
       deps.stdout(USAGE);
       return 0;
     }
-    return await command.run(values, deps);
+    return await command.run(values, deps, positionals);
   } catch (error) {
     return report(error, deps);
   }
 }
 
-function parseCommand(args: string[], options: Options): { values: Values } {
+function parseCommand(
+  args: string[],
+  command: Command,
+): { values: Values; positionals: readonly string[] } {
   try {
-    return parseArgs({
+    const { values, positionals } = parseArgs({
       args,
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: command.positionals ?? false,
     });
+    return { values: values, positionals };
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   escapeGlob,
+  isInternalKey,
   LEASE_KEY_PREFIX,
   leaseKeyFor,
   leasePatternFor,
@@ -58,5 +59,19 @@ describe('escapeGlob', () => {
   it('escapes every glob special and nothing else', () => {
     expect(escapeGlob('a*b?c[d]e\\f{g}:h')).toBe('a\\*b\\?c\\[d\\]e\\\\f{g}:h');
     expect(escapeGlob('plain:key')).toBe('plain:key');
+  });
+});
+
+describe('isInternalKey', () => {
+  it('recognises every lease and tag-set key, and no ordinary key', () => {
+    fc.assert(
+      fc.property(anyKey, (key) => {
+        expect(isInternalKey(leaseKeyFor(key))).toBe(true);
+        expect(isInternalKey(tagSetKeyFor(key))).toBe(true);
+      }),
+    );
+    expect(isInternalKey('product:42')).toBe(false);
+    expect(isInternalKey('x__lease:1')).toBe(false);
+    expect(isInternalKey('__leases')).toBe(false);
   });
 });

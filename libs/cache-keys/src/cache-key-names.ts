@@ -8,6 +8,26 @@ export const LEASE_KEY_PREFIX = '__lease:';
 export const TAG_SET_KEY_PREFIX = '__tag:';
 
 /**
+ * Prefixes of the keys the project itself writes next to an application's entries (leases, tag
+ * sets). Whoever adds an internal key kind adds its prefix here, so tools that look at the live
+ * keyspace (`invalidator coverage`) skip it.
+ */
+export const INTERNAL_KEY_PREFIXES: readonly string[] = Object.freeze([
+  LEASE_KEY_PREFIX,
+  TAG_SET_KEY_PREFIX,
+]);
+
+/**
+ * Whether `key` is one of the project's own bookkeeping keys rather than an application entry.
+ *
+ * @example isInternalKey('__lease:{product:42}:product:42') === true
+ * @example isInternalKey('product:42') === false
+ */
+export function isInternalKey(key: string): boolean {
+  return INTERNAL_KEY_PREFIXES.some((prefix) => key.startsWith(prefix));
+}
+
+/**
  * The hash tag content that puts a derived key in the same slot as `key`: the key's own hashed
  * part when it can sit between braces (not empty, no `}`), otherwise a {@link slotTagFor} stand-in.
  */

@@ -3,7 +3,9 @@ export { slotTagFor } from './slot-tag.js';
 export {
   LEASE_KEY_PREFIX,
   TAG_SET_KEY_PREFIX,
+  INTERNAL_KEY_PREFIXES,
   escapeGlob,
+  isInternalKey,
   leaseKeyFor,
   leasePatternFor,
   sameSlotTagFor,

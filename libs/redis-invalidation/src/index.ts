@@ -22,6 +22,12 @@ export {
 } from './pattern-sweeper.js';
 export { ScanRateLimiter, type Clock } from './scan-rate.limiter.js';
 export {
+  KeySampler,
+  type KeySamplerOptions,
+  type SampledKey,
+  type SampleRequest,
+} from './key.sampler.js';
+export {
   RedisCommandError,
   RedisInvalidationError,
   RedisNotReadyError,

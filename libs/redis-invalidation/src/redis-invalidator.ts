@@ -5,8 +5,8 @@ import {
   RedisClientFactory,
   type RedisConnectionConfig,
 } from './redis-client.factory.js';
-import { RedisUnavailableError, toRedisInvalidationError } from './redis-invalidation.error.js';
-import { assertReady, mastersOf, settleAll } from './redis-topology.js';
+import { toRedisInvalidationError } from './redis-invalidation.error.js';
+import { assertReady, mastersOf, settleAll, waitUntilReady } from './redis-topology.js';
 import { TagInvalidator, type TagInvalidatorOptions } from './tag-invalidator.js';
 
 /** What to invalidate; the rules produce it, coalesced per batch. */
@@ -103,33 +103,7 @@ export class RedisInvalidator {
    * credentials (WRONGPASS, NOAUTH): waiting would not fix a wrong configuration.
    */
   async waitUntilReady(timeoutMs = 10_000): Promise<void> {
-    const client = this.client;
-    if (client.status === 'ready') return;
-    if (client.status === 'wait') client.connect().catch(() => undefined);
-    await new Promise<void>((resolve, reject) => {
-      const finish = (error?: Error): void => {
-        clearTimeout(timer);
-        client.off('ready', onReady);
-        client.off('error', onError);
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      const onReady = (): void => {
-        finish();
-      };
-      const onError = (error: Error): void => {
-        if (/WRONGPASS|NOAUTH|NOPERM/.test(error.message)) {
-          finish(toRedisInvalidationError(error, 'connect'));
-        }
-      };
-      const timer = setTimeout(() => {
-        finish(
-          new RedisUnavailableError(`Redis not ready after ${timeoutMs} ms (${client.status})`),
-        );
-      }, timeoutMs);
-      client.on('ready', onReady);
-      client.on('error', onError);
-    });
+    await waitUntilReady(this.client, timeoutMs);
   }
 
   /** Closes the client if this invalidator created it. */

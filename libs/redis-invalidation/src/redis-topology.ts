@@ -59,3 +59,35 @@ export async function execPipeline(
 export function sumReplies(replies: readonly unknown[]): number {
   return replies.reduce<number>((sum, reply) => sum + (typeof reply === 'number' ? reply : 0), 0);
 }
+
+/**
+ * Resolves once the client is connected (cluster: slot map loaded). Rejects with a retriable
+ * `REDIS_UNAVAILABLE` after `timeoutMs`, or at once, not retriable, when Redis refuses the
+ * credentials (WRONGPASS, NOAUTH): waiting would not fix a wrong configuration.
+ */
+export async function waitUntilReady(client: RedisClient, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return;
+  if (client.status === 'wait') client.connect().catch(() => undefined);
+  await new Promise<void>((resolve, reject) => {
+    const finish = (error?: Error): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('error', onError);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onReady = (): void => {
+      finish();
+    };
+    const onError = (error: Error): void => {
+      if (/WRONGPASS|NOAUTH|NOPERM/.test(error.message)) {
+        finish(toRedisInvalidationError(error, 'connect'));
+      }
+    };
+    const timer = setTimeout(() => {
+      finish(new RedisUnavailableError(`Redis not ready after ${timeoutMs} ms (${client.status})`));
+    }, timeoutMs);
+    client.on('ready', onReady);
+    client.on('error', onError);
+  });
+}

@@ -13,6 +13,8 @@ export type {
 } from './rule-set.types.js';
 export type { CompiledTemplate, ImageName, Placeholder } from './template.compiler.js';
 export { escapeGlob } from './template.compiler.js';
+export { matchTemplate, type Bindings, type MatchTemplateOptions } from './template.matcher.js';
+export { findKeyOrigins, type KeyOrigin } from './key-origin.finder.js';
 export {
   evaluate,
   type CascadeRequest,
@@ -44,6 +46,13 @@ export {
   type SourceLocation,
 } from './rules.errors.js';
 export { checkAgainstDatabase, type RulesCatalog, type TableInfo } from './database.checker.js';
+export type {
+  CatalogForeignKey,
+  CatalogTable,
+  SchemaCatalog,
+  SchemaDescription,
+} from './schema-catalog.port.js';
+export { scaffoldRules, type Scaffold, type ScaffoldOptions } from './rules.scaffolder.js';
 export { PgDatabase, type PgDatabaseOptions } from './pg-database.adapter.js';
 export {
   explainEvaluation,

@@ -1,6 +1,12 @@
 import pg from 'pg';
 import type { CascadeLookup } from './cascade.expander.js';
 import type { RulesCatalog, TableInfo } from './database.checker.js';
+import type {
+  CatalogForeignKey,
+  CatalogTable,
+  SchemaCatalog,
+  SchemaDescription,
+} from './schema-catalog.port.js';
 import { DatabaseQueryError, DatabaseUnavailableError } from './rules.errors.js';
 import type { LookupParam } from './template.renderer.js';
 
@@ -22,6 +28,37 @@ SELECT c.relreplident AS identity,
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`;
 
+const SCHEMA_TABLES_SQL = `
+SELECT n.nspname AS schema, c.relname AS name, c.relreplident AS identity,
+  ARRAY(SELECT a.attname::text FROM pg_attribute a
+        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns,
+  ARRAY(SELECT a.attname::text FROM pg_index i
+        CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+        WHERE i.indrelid = c.oid AND i.indisprimary ORDER BY k.ord) AS primary_key,
+  CASE WHEN $2::text IS NULL THEN NULL ELSE EXISTS (
+    SELECT 1 FROM pg_publication_tables p
+    WHERE p.pubname = $2 AND p.schemaname = n.nspname AND p.tablename = c.relname) END AS published
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY ($1::text[]) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ORDER BY n.nspname, c.relname`;
+
+const COLUMNS_OF = (keys: string, relation: string) => `
+  ARRAY(SELECT a.attname::text FROM unnest(con.${keys}) WITH ORDINALITY AS k(attnum, ord)
+        JOIN pg_attribute a ON a.attrelid = con.${relation} AND a.attnum = k.attnum ORDER BY k.ord)`;
+
+const SCHEMA_FOREIGN_KEYS_SQL = `
+SELECT con.conname AS name, cn.nspname || '.' || cc.relname AS child,
+  pn.nspname || '.' || pc.relname AS parent,
+  ${COLUMNS_OF('conkey', 'conrelid')} AS columns, ${COLUMNS_OF('confkey', 'confrelid')} AS referenced
+FROM pg_constraint con
+JOIN pg_class cc ON cc.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = cc.relnamespace
+JOIN pg_class pc ON pc.oid = con.confrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+WHERE con.contype = 'f' AND cn.nspname = ANY ($1::text[]) AND NOT cc.relispartition
+ORDER BY cn.nspname, cc.relname, con.conname`;
+
+const PUBLICATION_SQL = 'SELECT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $1) AS exists';
+
 // Connection loss, resource exhaustion, shutdown, serialization failures: worth retrying. A
 // statement timeout (57014) is not: the same lookup would time out again and block its partition.
 const TRANSIENT_SQLSTATE = /^(08|53|57P|40)/;
@@ -39,7 +76,7 @@ export interface PgDatabaseOptions {
 }
 
 /** PostgreSQL behind the cascade-lookup and catalog ports, on a bounded `pg` pool. */
-export class PgDatabase implements CascadeLookup, RulesCatalog {
+export class PgDatabase implements CascadeLookup, RulesCatalog, SchemaCatalog {
   private constructor(private readonly pool: pg.Pool) {}
 
   /**
@@ -114,6 +151,42 @@ export class PgDatabase implements CascadeLookup, RulesCatalog {
       await this.query('ROLLBACK', [], client);
       client.release();
     }
+  }
+
+  /** Tables (ordinary and partitioned roots) and foreign keys of `schemas`, from pg_catalog. */
+  async describeSchemas(
+    schemas: readonly string[],
+    publication: string | null,
+  ): Promise<SchemaDescription> {
+    const tables = await this.query(SCHEMA_TABLES_SQL, [schemas, publication]);
+    const foreignKeys = await this.query(SCHEMA_FOREIGN_KEYS_SQL, [schemas]);
+    const exists =
+      publication === null
+        ? null
+        : (await this.query(PUBLICATION_SQL, [publication])).rows[0]?.exists === true;
+    return {
+      tables: tables.rows.map((row) => {
+        const r = row as {
+          schema: string;
+          name: string;
+          identity: string;
+          columns: string[];
+          primary_key: string[];
+          published: boolean | null;
+        };
+        const table: CatalogTable = {
+          schema: r.schema,
+          name: r.name,
+          columns: r.columns,
+          primaryKey: r.primary_key,
+          replicaIdentity: IDENTITIES[r.identity] ?? 'default',
+          published: r.published,
+        };
+        return table;
+      }),
+      foreignKeys: foreignKeys.rows as unknown as CatalogForeignKey[],
+      publication: publication === null ? null : { name: publication, exists: exists === true },
+    };
   }
 
   /** Ends every connection. */
