@@ -102,7 +102,15 @@ INVALIDATOR_HTTP_HOST INVALIDATOR_HTTP_PORT INVALIDATOR_RULES_PATH INVALIDATOR_S
 {{- fail (printf "terminationGracePeriodSeconds (%v s) must exceed shutdownGraceMs (%v ms), or Kubernetes kills the pod before it commits" .Values.terminationGracePeriodSeconds .Values.shutdownGraceMs) }}
 {{- end }}
 {{- if and (not .Values.rules.existingConfigMap) (empty .Values.rules.files) }}
-{{- fail "rules: set rules.files (file name -> YAML) or rules.existingConfigMap" }}
+{{- fail "rules: set rules.files (a list of {name, content}) or rules.existingConfigMap" }}
+{{- end }}
+{{- range $i, $file := .Values.rules.files }}
+{{- if or (not (kindIs "map" $file)) (not $file.name) (not $file.content) }}
+{{- fail (printf "rules.files[%d]: expected {name: <file>.yaml, content: <rules YAML>}" $i) }}
+{{- end }}
+{{- if not (regexMatch "^[A-Za-z0-9._-]+\\.ya?ml$" $file.name) }}
+{{- fail (printf "rules.files[%d].name=%s: expected a file name ending in .yaml or .yml" $i $file.name) }}
+{{- end }}
 {{- end }}
 {{- end }}
 
