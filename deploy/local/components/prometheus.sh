@@ -1,7 +1,7 @@
 # Prometheus and promtool from Debian's `prometheus` package. The server is started on demand
 # (`npm run stack -- prometheus-up`, or by the dashboard e2e test), never by `npm start`: it
-# scrapes the invalidator and the demo catalog app on loopback. Sourced by stack.sh and
-# deploy-tools.sh.
+# scrapes the invalidator and the demo catalog app on loopback, and loads the alert rules of
+# deploy/prometheus. Sourced by stack.sh and deploy-tools.sh.
 
 PROMETHEUS_PORT=${INVALIDATOR_PROMETHEUS_PORT:-59090}
 PROMETHEUS_DIR=$STATE_DIR/prometheus
@@ -41,7 +41,12 @@ YAML
 }
 
 prometheus_up() {
-  if pid_alive prometheus; then log "prometheus already running on $PROMETHEUS_URL"; return 0; fi
+  if pid_alive prometheus; then
+    prometheus_write_config
+    log "prometheus already running on $PROMETHEUS_URL: targets rewritten, reloading"
+    curl -fsS -X POST "$PROMETHEUS_URL/-/reload" || die "Prometheus rejected its new configuration (see $LOG_DIR/prometheus.log)"
+    return 0
+  fi
   prometheus_install
   refuse_foreign_port prometheus "$PROMETHEUS_PORT"
   prometheus_write_config
