@@ -302,6 +302,23 @@ describe.skipIf(helm.path === undefined)(
       );
     });
 
+    it('documents every top-level value in the generated, up-to-date README', () => {
+      const result = runTool(process.execPath, [
+        repoPath('deploy', 'helm', 'render-readme.mjs'),
+        '--check',
+      ]);
+      expect(result.status, result.stderr).toBe(0);
+      const readme = readFileSync(repoPath('deploy', 'helm', 'invalidator', 'README.md'), 'utf8');
+      const values = parse(
+        readFileSync(repoPath('deploy', 'helm', 'invalidator', 'values.yaml'), 'utf8'),
+      ) as Record<string, unknown>;
+      for (const key of Object.keys(values)) {
+        expect(readme, `values.${key} in README.md`).toMatch(
+          new RegExp(`\\| \`${key}(\\.[\\w.]+)?\` +\\|`),
+        );
+      }
+    });
+
     it('ships the alert rules and the dashboard of deploy/ unchanged', () => {
       const manifests = render('-f', fullValues);
       const rules = parse(
