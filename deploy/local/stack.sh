@@ -6,12 +6,15 @@
 #   stack.sh up             install, start everything, register the connector, wait for RUNNING
 #   stack.sh down           stop what the stack started (pid files)
 #   stack.sh status         one line per component, and the connector's state
+#   stack.sh prometheus-up  start Prometheus (on demand only) scraping the invalidator and the
+#                           demo app; already running: rewrite its targets and reload it
+#   stack.sh prometheus-down
 #   stack.sh logs [name]    follow a component's log (postgres, redis, kafka, connect)
 #   stack.sh reset          down, then delete all state (keeps the downloaded jars)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/common.sh"
-for component in install postgres redis kafka connect; do
+for component in install postgres redis kafka connect prometheus; do
   source "$here/components/$component.sh"
 done
 
@@ -29,6 +32,7 @@ cmd_up() {
 }
 
 cmd_down() {
+  prometheus_down
   if [[ -x $cluster_script ]]; then "$cluster_script" down || true; fi
   connect_down
   kafka_down
@@ -41,6 +45,7 @@ cmd_status() {
   redis_status
   kafka_status
   connect_status
+  prometheus_status
   if [[ -x $cluster_script ]]; then "$cluster_script" status || true; fi
 }
 
@@ -59,10 +64,12 @@ case ${1:-} in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
+  prometheus-up) mkdir -p "$STATE_DIR" "$RUN_DIR" "$LOG_DIR" && prometheus_up ;;
+  prometheus-down) prometheus_down ;;
   logs) cmd_logs "${2:-}" ;;
   reset) cmd_down && rm -rf "$STATE_DIR" "$RUN_DIR" "$PG_DIR" && log "state deleted" ;;
   *)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
