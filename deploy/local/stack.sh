@@ -5,6 +5,7 @@
 #   stack.sh install        install missing Debian packages and fetch the jars
 #   stack.sh up             install, start everything, register the connector, wait for RUNNING
 #   stack.sh down           stop what the stack started (pid files)
+#   stack.sh stop <name>    stop one component (postgres: fast shutdown); `up` starts it again
 #   stack.sh status         one line per component, and the connector's state
 #   stack.sh logs [name]    follow a component's log (postgres, redis, kafka, connect)
 #   stack.sh reset          down, then delete all state (keeps the downloaded jars)
@@ -58,11 +59,17 @@ case ${1:-} in
   install) stack_install ;;
   up) cmd_up ;;
   down) cmd_down ;;
+  stop)
+    case ${2:-} in
+      postgres | redis | kafka | connect) "${2}_down" ;;
+      *) die "stop: expected postgres, redis, kafka or connect" ;;
+    esac
+    ;;
   status) cmd_status ;;
   logs) cmd_logs "${2:-}" ;;
   reset) cmd_down && rm -rf "$STATE_DIR" "$RUN_DIR" "$PG_DIR" && log "state deleted" ;;
   *)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
