@@ -32,12 +32,14 @@ export async function createFaultBench(
   label: string,
   options: FaultBenchOptions = {},
 ): Promise<FaultBench> {
-  const pipeline = await createCdcPipeline(
-    label,
-    options.productsPartitions === undefined
+  const pipeline = await createCdcPipeline(label, {
+    ...(options.productsPartitions === undefined
       ? {}
-      : { productsPartitions: options.productsPartitions },
-  );
+      : { productsPartitions: options.productsPartitions }),
+    // As in production (deploy/debezium): a task stopped by a broker or Connect outage must keep
+    // its slot, or the WAL since its last offset is gone. The pipeline's close drops the slot.
+    connectorOverrides: { 'slot.drop.on.stop': 'false' },
+  });
   const redis = options.redis ?? new Redis(endpoints.redisUrl, { enableAutoPipelining: true });
   redis.on('error', () => undefined); // the watcher retries; a fault may hit the test's client
   const stream = new SteadyStream(pipeline, new KeyStore(redis), options);
