@@ -22,7 +22,11 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const client of clients.splice(0)) client.destroy();
   await proxy.close();
-  await new Promise<void>((resolve) => echo.close(() => resolve()));
+  await new Promise<void>((resolve) =>
+    echo.close(() => {
+      resolve();
+    }),
+  );
 });
 
 /** A connected client that records what it reads and how it ended. */
@@ -38,8 +42,12 @@ async function connect(): Promise<{
     data += chunk.toString();
   });
   const ended = new Promise<string>((resolve) => {
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-    socket.once('close', () => resolve('closed'));
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      resolve(error.code ?? error.message);
+    });
+    socket.once('close', () => {
+      resolve('closed');
+    });
   });
   // A connection reset right after the handshake may fail before 'connect' is seen.
   await Promise.race([

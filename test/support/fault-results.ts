@@ -150,7 +150,7 @@ export async function serviceNotes(services: readonly InvalidatorProcess[]): Pro
   for (const service of services) {
     for (const line of service.logs) {
       if ((line.level ?? 0) < 40) continue;
-      const msg = String(line.msg ?? '').slice(0, 80);
+      const msg = (line.msg ?? '').slice(0, 80);
       counts.set(msg, (counts.get(msg) ?? 0) + 1);
     }
   }
