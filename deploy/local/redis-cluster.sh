@@ -195,10 +195,12 @@ cmd_status() {
   return 1
 }
 
+# Deletes only this cluster's node directories: another cluster (other ports) may share state_dir.
 cmd_reset() {
   cmd_down
-  rm -rf "$state_dir"
-  log "removed $state_dir"
+  local port
+  for port in "${ports[@]}"; do rm -rf "$(node_dir "$port")"; done
+  log "removed the state of $host:${ports[0]}-${ports[-1]}"
 }
 
 case "${1:-}" in

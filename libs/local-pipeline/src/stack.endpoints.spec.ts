@@ -17,7 +17,7 @@ describe('stackEndpoints', () => {
       connectUrl: 'http://127.0.0.1:58083',
       kafkaProxiedPort: 59094,
       kafkaProxyPort: 59095,
-      redisFaultsClusterPort: 57011,
+      redisFaultsClusterPort: 57004,
     });
   });
 

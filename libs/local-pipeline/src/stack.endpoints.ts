@@ -20,7 +20,7 @@ export interface StackEndpoints {
   readonly kafkaProxiedPort: number;
   /** Where a fault test's proxy to {@link kafkaProxiedPort} listens. @default 59095 (INVALIDATOR_KAFKA_PROXY_PORT) */
   readonly kafkaProxyPort: number;
-  /** First port of the fault tests' own Redis Cluster with replicas (six ports). @default 57011 (INVALIDATOR_REDIS_FAULTS_CLUSTER_PORT) */
+  /** First port of the fault tests' own Redis Cluster with replicas (six ports). @default 57004 (INVALIDATOR_REDIS_FAULTS_CLUSTER_PORT: ports 57001-57003 + offset are the stack's own cluster's, x4-x9 of each decade are free) */
   readonly redisFaultsClusterPort: number;
 }
 
@@ -55,7 +55,7 @@ export function stackEndpoints(env: Env = process.env): StackEndpoints {
     connectUrl: `http://${host}:${parsePort(env, 'INVALIDATOR_CONNECT_PORT', 58083)}`,
     kafkaProxiedPort: parsePort(env, 'INVALIDATOR_KAFKA_PROXIED_PORT', 59094),
     kafkaProxyPort: parsePort(env, 'INVALIDATOR_KAFKA_PROXY_PORT', 59095),
-    redisFaultsClusterPort: parsePort(env, 'INVALIDATOR_REDIS_FAULTS_CLUSTER_PORT', 57011),
+    redisFaultsClusterPort: parsePort(env, 'INVALIDATOR_REDIS_FAULTS_CLUSTER_PORT', 57004),
   };
 }
 
