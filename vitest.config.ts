@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 import swc from 'unplugin-swc';
 
-// One runner, two tiers: `unit` needs no servers; `e2e` starts the local stack once (global setup).
+// One runner, three tiers: `unit` needs no servers; `e2e` and `faults` start the local stack once
+// (global setup).
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   resolve: { conditions: ['source'] },
@@ -13,7 +14,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'deploy/**/*.spec.ts'],
+          include: [
+            'libs/**/*.spec.ts',
+            'apps/**/*.spec.ts',
+            'deploy/**/*.spec.ts',
+            'test/support/**/*.spec.ts',
+          ],
         },
       },
       {
@@ -23,6 +29,18 @@ export default defineConfig({
           include: ['test/**/*.e2e.spec.ts'],
           globalSetup: ['./test/support/stack.global-setup.ts'],
           testTimeout: 180_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // The fault matrix (docs/reliability.md): slow, so `npm run faults`, not `npm test`.
+        extends: true,
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.faults.spec.ts'],
+          globalSetup: ['./test/faults/faults.global-setup.ts'],
+          testTimeout: 600_000,
           hookTimeout: 300_000,
           fileParallelism: false,
         },

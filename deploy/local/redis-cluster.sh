@@ -3,7 +3,9 @@
 #
 #   deploy/local/redis-cluster.sh up|down|status|reset
 #
-# Ports: ${INVALIDATOR_REDIS_CLUSTER_PORT:-57001} and the next two. The cluster bus normally listens
+# Ports: ${INVALIDATOR_REDIS_CLUSTER_PORT:-57001} and the next two. With
+# INVALIDATOR_REDIS_CLUSTER_REPLICAS=1, three masters and one replica each on six ports (the fault
+# tests run such a cluster on ports of their own, see test/support/redis-cluster-control.ts). The cluster bus normally listens
 # on port+10000, which does not exist above 55535, so such ports use port-10000 (47001..) instead.
 # State: ${INVALIDATOR_STACK_DIR:-<repo>/.stack}/redis-cluster/<port>/ (config, nodes.conf, pid, log).
 # `up` is idempotent; `down` stops only the processes named by our pid files; `reset` is down plus
@@ -14,7 +16,11 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 base_port="${INVALIDATOR_REDIS_CLUSTER_PORT:-57001}"
 state_dir="${INVALIDATOR_STACK_DIR:-$repo_root/.stack}/redis-cluster"
 host=127.0.0.1
-ports=("$base_port" "$((base_port + 1))" "$((base_port + 2))")
+replicas="${INVALIDATOR_REDIS_CLUSTER_REPLICAS:-0}"
+[[ $replicas == 0 || $replicas == 1 ]] || { echo "INVALIDATOR_REDIS_CLUSTER_REPLICAS: expected 0 or 1" >&2; exit 2; }
+node_count=$((3 * (1 + replicas)))
+ports=()
+for ((i = 0; i < node_count; i++)); do ports+=("$((base_port + i))"); done
 wait_seconds="${INVALIDATOR_REDIS_CLUSTER_WAIT:-60}"
 
 log() { printf 'redis-cluster: %s\n' "$*" >&2; }
@@ -126,7 +132,7 @@ all_ok() {
   local port
   for port in "${ports[@]}"; do
     [[ $(cluster_info_field "$port" cluster_state) == ok ]] || return 1
-    [[ $(cluster_info_field "$port" cluster_known_nodes) == 3 ]] || return 1
+    [[ $(cluster_info_field "$port" cluster_known_nodes) == "$node_count" ]] || return 1
   done
 }
 
@@ -150,17 +156,17 @@ cmd_up() {
   done
   wait_until "all nodes to answer PING" all_ping
   if [[ $started -eq 0 ]] && all_ok; then
-    log "already up on $host:${ports[0]}-${ports[2]}"
+    log "already up on $host:${ports[0]}-${ports[-1]}"
     return
   fi
   if all_fresh; then
     log "creating the cluster"
-    redis-cli --cluster create "${ports[@]/#/$host:}" --cluster-replicas 0 --cluster-yes >"$state_dir/create.log" 2>&1 ||
+    redis-cli --cluster create "${ports[@]/#/$host:}" --cluster-replicas "$replicas" --cluster-yes >"$state_dir/create.log" 2>&1 ||
       die "cluster create failed, see $state_dir/create.log"
   fi
   # Restarted nodes keep nodes.conf and re-form the cluster by themselves.
   wait_until "cluster_state:ok on every node (try: $0 reset)" all_ok
-  log "up on $host:${ports[0]}-${ports[2]}"
+  log "up on $host:${ports[0]}-${ports[-1]}"
 }
 
 cmd_down() {
@@ -189,10 +195,12 @@ cmd_status() {
   return 1
 }
 
+# Deletes only this cluster's node directories: another cluster (other ports) may share state_dir.
 cmd_reset() {
   cmd_down
-  rm -rf "$state_dir"
-  log "removed $state_dir"
+  local port
+  for port in "${ports[@]}"; do rm -rf "$(node_dir "$port")"; done
+  log "removed the state of $host:${ports[0]}-${ports[-1]}"
 }
 
 case "${1:-}" in

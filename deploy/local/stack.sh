@@ -5,6 +5,7 @@
 #   stack.sh install        install missing Debian packages and fetch the jars
 #   stack.sh up             install, start everything, register the connector, wait for RUNNING
 #   stack.sh down           stop what the stack started (pid files)
+#   stack.sh stop <name>    stop one component (postgres: fast shutdown); `up` starts it again
 #   stack.sh status         one line per component, and the connector's state
 #   stack.sh prometheus-up  start Prometheus (on demand only) scraping the invalidator and the
 #                           demo app; already running: rewrite its targets and reload it
@@ -63,13 +64,19 @@ case ${1:-} in
   install) stack_install ;;
   up) cmd_up ;;
   down) cmd_down ;;
+  stop)
+    case ${2:-} in
+      postgres | redis | kafka | connect) "${2}_down" ;;
+      *) die "stop: expected postgres, redis, kafka or connect" ;;
+    esac
+    ;;
   status) cmd_status ;;
   prometheus-up) mkdir -p "$STATE_DIR" "$RUN_DIR" "$LOG_DIR" && prometheus_up ;;
   prometheus-down) prometheus_down ;;
   logs) cmd_logs "${2:-}" ;;
   reset) cmd_down && rm -rf "$STATE_DIR" "$RUN_DIR" "$PG_DIR" && log "state deleted" ;;
   *)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

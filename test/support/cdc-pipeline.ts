@@ -27,6 +27,8 @@ import { KafkaCollector, type CollectedMessage } from './kafka-collector.js';
 export interface CdcPipelineOptions {
   /** Creates the products topic with this many partitions before the connector writes to it. */
   productsPartitions?: number;
+  /** Connector settings that win over the isolated connector's (e.g. `slot.drop.on.stop`). */
+  connectorOverrides?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -125,7 +127,7 @@ export async function createCdcPipeline(
     cleanup.push('stop collector', () => collector.stop());
 
     cleanup.push('delete connector and slot', () => dropConnector(name, catalog.pool));
-    await registerConnector(await isolatedConnector(name));
+    await registerConnector(await isolatedConnector(name, options.connectorOverrides));
     for (const topic of Object.values(topics)) {
       await collector.waitFor((m) => m.topic === topic && isSnapshotEnd(m), 120_000);
     }

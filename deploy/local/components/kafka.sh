@@ -20,11 +20,11 @@ kafka_write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT,PROXIED://$HOST:$KAFKA_PROXIED_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT,PROXIED://$HOST:$KAFKA_PROXY_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PROXIED:PLAINTEXT
 log.dirs=$KAFKA_DIR/data
 num.partitions=3
 auto.create.topics.enable=true
@@ -44,6 +44,7 @@ kafka_up() {
   if pid_alive kafka; then log "kafka already running on $HOST:$KAFKA_PORT"; return 0; fi
   refuse_foreign_port kafka "$KAFKA_PORT"
   refuse_foreign_port kafka_controller "$KAFKA_CONTROLLER_PORT"
+  refuse_foreign_port kafka_proxied "$KAFKA_PROXIED_PORT"
   kafka_write_config
   if [[ ! -f $KAFKA_DIR/data/meta.properties ]]; then
     local cluster_id

@@ -15,6 +15,9 @@ describe('stackEndpoints', () => {
       ],
       kafkaBrokers: ['127.0.0.1:59092'],
       connectUrl: 'http://127.0.0.1:58083',
+      kafkaProxiedPort: 59094,
+      kafkaProxyPort: 59095,
+      redisFaultsClusterPort: 57004,
     });
   });
 
@@ -25,12 +28,18 @@ describe('stackEndpoints', () => {
       INVALIDATOR_REDIS_CLUSTER_PORT: '7000',
       INVALIDATOR_KAFKA_PORT: '',
       INVALIDATOR_CONNECT_PORT: '8083',
+      INVALIDATOR_KAFKA_PROXIED_PORT: '9094',
+      INVALIDATOR_KAFKA_PROXY_PORT: '9095',
+      INVALIDATOR_REDIS_FAULTS_CLUSTER_PORT: '7100',
     });
     expect(found.postgresUrl).toBe('postgres://invalidator:invalidator@127.0.0.1:5432/catalog');
     expect(found.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(found.redisClusterNodes.map((n) => n.port)).toEqual([7000, 7001, 7002]);
     expect(found.kafkaBrokers).toEqual(['127.0.0.1:59092']);
     expect(found.connectUrl).toBe('http://127.0.0.1:8083');
+    expect([found.kafkaProxiedPort, found.kafkaProxyPort, found.redisFaultsClusterPort]).toEqual([
+      9094, 9095, 7100,
+    ]);
   });
 });
 

@@ -13,6 +13,15 @@ export interface StackEndpoints {
   readonly kafkaBrokers: readonly string[];
   /** Kafka Connect REST. @default port 58083 (INVALIDATOR_CONNECT_PORT) */
   readonly connectUrl: string;
+  /**
+   * The broker's second listener, advertised as {@link kafkaProxyPort}, for the fault tests.
+   * @default 59094 (INVALIDATOR_KAFKA_PROXIED_PORT)
+   */
+  readonly kafkaProxiedPort: number;
+  /** Where a fault test's proxy to {@link kafkaProxiedPort} listens. @default 59095 (INVALIDATOR_KAFKA_PROXY_PORT) */
+  readonly kafkaProxyPort: number;
+  /** First port of the fault tests' own Redis Cluster with replicas (six ports). @default 57004 (INVALIDATOR_REDIS_FAULTS_CLUSTER_PORT: ports 57001-57003 + offset are the stack's own cluster's, x4-x9 of each decade are free) */
+  readonly redisFaultsClusterPort: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -44,6 +53,9 @@ export function stackEndpoints(env: Env = process.env): StackEndpoints {
     redisClusterNodes: [0, 1, 2].map((i) => ({ host, port: clusterPort + i })),
     kafkaBrokers: [`${host}:${parsePort(env, 'INVALIDATOR_KAFKA_PORT', 59092)}`],
     connectUrl: `http://${host}:${parsePort(env, 'INVALIDATOR_CONNECT_PORT', 58083)}`,
+    kafkaProxiedPort: parsePort(env, 'INVALIDATOR_KAFKA_PROXIED_PORT', 59094),
+    kafkaProxyPort: parsePort(env, 'INVALIDATOR_KAFKA_PROXY_PORT', 59095),
+    redisFaultsClusterPort: parsePort(env, 'INVALIDATOR_REDIS_FAULTS_CLUSTER_PORT', 57004),
   };
 }
 

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pause, type InvalidatorProcess } from '#local-pipeline';
+import { createFaultBench, runFaultCase, type FaultBench } from '../support/fault-case.js';
+import { startInvalidator } from '../support/invalidator-process.js';
+
+// A rebalance storm: one instance runs throughout while two loops start and stop (SIGTERM) other
+// members of its group for 25 s, each change of membership a rebalance of the six partitions
+// while changes flow. A member counts once it was ready (joined), so each is a join and a leave.
+
+const STORM_MS = 25_000;
+const CHURNERS = 2;
+
+let bench: FaultBench;
+let steady: InvalidatorProcess;
+const churn: InvalidatorProcess[] = [];
+
+beforeAll(async () => {
+  bench = await createFaultBench('storm', { productsPartitions: 6 });
+  steady = await startInvalidator({ pipeline: bench.pipeline, label: 'storm-steady' });
+});
+
+afterAll(async () => {
+  await bench.close();
+});
+
+describe('a rebalance storm while changes flow', () => {
+  it('loses no invalidation', async () => {
+    const result = await runFaultCase({
+      fault: 'rebalance storm: members started and stopped for 20 s',
+      bench,
+      groupId: steady.groupId,
+      services: () => [steady, ...churn],
+      injectAfterMs: 3_000,
+      inject: async () => {
+        const end = Date.now() + STORM_MS;
+        const churner = async (): Promise<void> => {
+          while (Date.now() < end) {
+            const member = await startInvalidator({
+              pipeline: bench.pipeline,
+              label: `storm-${churn.length + 1}`,
+              groupId: steady.groupId,
+              deadLetterTopic: steady.deadLetterTopic,
+            });
+            churn.push(member);
+            await pause(2_000);
+            await member.stop();
+          }
+        };
+        await Promise.all(Array.from({ length: CHURNERS }, churner));
+        const rejoins = steady.logs.filter((l) => l.msg?.includes('rebalancing') === true).length;
+        return {
+          healedAt: Date.now(),
+          notes: [
+            `${churn.length} members joined and left in ${STORM_MS / 1000} s (${CHURNERS} at a time at most besides the steady one); the steady member re-joined ${rejoins} times`,
+          ],
+        };
+      },
+    });
+    expect(churn.length).toBeGreaterThanOrEqual(4);
+    expect(churn.every((m) => m.exitStatus?.code === 0)).toBe(true);
+    expect(result.lost).toBe(0);
+    expect(result.premature).toBe(0);
+  });
+});
