@@ -96,7 +96,10 @@ function nameEntities(tables: readonly CatalogTable[]): Map<string, Entity> {
     const comments: string[] = [];
     const base = deriveEntityName(table.name);
     let name = base;
-    if (taken.has(name)) name = `${deriveEntityName(table.schema)}_${base}`;
+    const takenBy = taken.get(name);
+    if (takenBy !== undefined && !takenBy.startsWith(`${table.schema}.`)) {
+      name = `${deriveEntityName(table.schema)}_${base}`;
+    }
     for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
     if (name !== base) {
       comments.push(`"${base}" is taken by ${taken.get(base) ?? '?'}: named "${name}" instead`);
