@@ -15,9 +15,10 @@ REDIS_PORT=${INVALIDATOR_REDIS_PORT:-56379}
 KAFKA_PORT=${INVALIDATOR_KAFKA_PORT:-59092}
 KAFKA_CONTROLLER_PORT=${INVALIDATOR_KAFKA_CONTROLLER_PORT:-59093}
 # A second Kafka listener for the fault tests: the broker listens on the PROXIED port and
-# advertises the PROXY port, where a test's fault-injecting proxy forwards to it.
-KAFKA_PROXIED_PORT=${INVALIDATOR_KAFKA_PROXIED_PORT:-59094}
-KAFKA_PROXY_PORT=${INVALIDATOR_KAFKA_PROXY_PORT:-59095}
+# advertises the PROXY port, where a test's fault-injecting proxy forwards to it. Derived from
+# the broker's port, so stacks that moved their ports apart keep these apart too.
+KAFKA_PROXIED_PORT=${INVALIDATOR_KAFKA_PROXIED_PORT:-$((KAFKA_PORT + 2))}
+KAFKA_PROXY_PORT=${INVALIDATOR_KAFKA_PROXY_PORT:-$((KAFKA_PORT + 3))}
 CONNECT_PORT=${INVALIDATOR_CONNECT_PORT:-58083}
 
 PG_DATABASE=catalog

@@ -5,11 +5,12 @@
 #
 # Ports: ${INVALIDATOR_REDIS_CLUSTER_PORT:-57001} and the next two. With
 # INVALIDATOR_REDIS_CLUSTER_REPLICAS=1, three masters and one replica each on six ports (the fault
-# tests run such a cluster on ports of their own, see test/support/redis-cluster-control.ts). The cluster bus normally listens
-# on port+10000, which does not exist above 55535, so such ports use port-10000 (47001..) instead.
+# tests run such a cluster on ports of their own, see test/support/replicated-cluster.ts).
+# The cluster bus normally listens on port+10000, which does not exist above 55535, so such
+# ports use port-10000 (47001..) instead.
 # State: ${INVALIDATOR_STACK_DIR:-<repo>/.stack}/redis-cluster/<port>/ (config, nodes.conf, pid, log).
 # `up` is idempotent; `down` stops only the processes named by our pid files; `reset` is down plus
-# deleting the state (use it when a half-formed cluster cannot recover).
+# deleting these ports' state (use it when a half-formed cluster cannot recover).
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -56,6 +56,7 @@ export async function createFaultBench(
     redis,
     async close() {
       await killAllInvalidators();
+      await stream.removeKeys().catch(() => undefined);
       redis.disconnect();
       await pipeline.close();
     },

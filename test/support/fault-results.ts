@@ -9,8 +9,8 @@ export interface FaultResult {
   readonly fault: string;
   /** Keys that should be gone and are not, at the end. Must be 0. */
   readonly lost: number;
-  /** From the end of the fault until every change committed before it was applied. */
-  readonly recoveryMs: number;
+  /** From the end of the fault until every change committed before it was applied; null: never. */
+  readonly recoveryMs: number | null;
   /** Longest time from a change's commit to its key gone, over the whole stream. */
   readonly maxLagMs: number;
   readonly p50LagMs: number;
@@ -38,7 +38,7 @@ export async function recordFaultResult(
   const result: FaultResult = {
     fault,
     lost: outcome.lost + outcome.notUpdated,
-    recoveryMs,
+    recoveryMs: Number.isFinite(recoveryMs) ? recoveryMs : null,
     maxLagMs: outcome.maxLagMs,
     p50LagMs: outcome.p50LagMs,
     changes: outcome.updated,
@@ -69,7 +69,7 @@ export async function writeResultsTable(): Promise<string | null> {
     const result = JSON.parse(line) as FaultResult;
     latest.set(result.fault, result);
   }
-  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const seconds = (ms: number | null) => (ms === null ? 'never' : `${(ms / 1000).toFixed(1)} s`);
   const table = [
     '| Fault | Changes | Lost | Recovery | Max lag | p50 lag | How the service behaved |',
     '| ----- | ------: | ---: | -------: | ------: | ------: | ----------------------- |',

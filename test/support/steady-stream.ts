@@ -55,6 +55,12 @@ export class KeyStore {
     }
   }
 
+  async deleteAll(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 500) {
+      await Promise.all(keys.slice(i, i + 500).map((key) => this.redis.unlink(key)));
+    }
+  }
+
   /** Those of `keys` that exist, in order. */
   async existing(keys: readonly string[]): Promise<string[]> {
     const found: string[] = [];
@@ -170,6 +176,11 @@ export class SteadyStream {
       }
       await pause(Math.max(0, TICK_MS - (Date.now() - tickStart)));
     }
+  }
+
+  /** Deletes whatever keys of the stream are left (a failed case). */
+  async removeKeys(): Promise<void> {
+    await this.store.deleteAll(this.ids.map(this.keyOf));
   }
 
   /** Commit times of the changes, by row id. */

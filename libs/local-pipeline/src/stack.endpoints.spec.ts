@@ -41,6 +41,16 @@ describe('stackEndpoints', () => {
       9094, 9095, 7100,
     ]);
   });
+
+  it('derives the fault-test ports from the broker and cluster ports when unset', () => {
+    const found = stackEndpoints({
+      INVALIDATOR_KAFKA_PORT: '59152',
+      INVALIDATOR_REDIS_CLUSTER_PORT: '57061',
+    });
+    expect([found.kafkaProxiedPort, found.kafkaProxyPort, found.redisFaultsClusterPort]).toEqual([
+      59154, 59155, 57064,
+    ]);
+  });
 });
 
 describe('parsePort', () => {

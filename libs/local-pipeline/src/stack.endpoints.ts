@@ -15,12 +15,15 @@ export interface StackEndpoints {
   readonly connectUrl: string;
   /**
    * The broker's second listener, advertised as {@link kafkaProxyPort}, for the fault tests.
-   * @default 59094 (INVALIDATOR_KAFKA_PROXIED_PORT)
+   * @default the broker's port + 2 (INVALIDATOR_KAFKA_PROXIED_PORT)
    */
   readonly kafkaProxiedPort: number;
-  /** Where a fault test's proxy to {@link kafkaProxiedPort} listens. @default 59095 (INVALIDATOR_KAFKA_PROXY_PORT) */
+  /** Where a fault test's proxy to {@link kafkaProxiedPort} listens. @default the broker's port + 3 (INVALIDATOR_KAFKA_PROXY_PORT) */
   readonly kafkaProxyPort: number;
-  /** First port of the fault tests' own Redis Cluster with replicas (six ports). @default 57004 (INVALIDATOR_REDIS_FAULTS_CLUSTER_PORT: ports 57001-57003 + offset are the stack's own cluster's, x4-x9 of each decade are free) */
+  /**
+   * First of the six ports of the fault tests' Redis Cluster with replicas, beside the stack's
+   * three-master one. @default the cluster port + 3 (INVALIDATOR_REDIS_FAULTS_CLUSTER_PORT)
+   */
   readonly redisFaultsClusterPort: number;
 }
 
@@ -45,17 +48,22 @@ export function stackEndpoints(env: Env = process.env): StackEndpoints {
   const host = '127.0.0.1';
   const redisPort = parsePort(env, 'INVALIDATOR_REDIS_PORT', 56379);
   const clusterPort = parsePort(env, 'INVALIDATOR_REDIS_CLUSTER_PORT', 57001);
+  const kafkaPort = parsePort(env, 'INVALIDATOR_KAFKA_PORT', 59092);
   return {
     host,
     postgresUrl: `postgres://invalidator:invalidator@${host}:${parsePort(env, 'INVALIDATOR_PG_PORT', 55432)}/catalog`,
     redisUrl: `redis://${host}:${redisPort}`,
     redisPort,
     redisClusterNodes: [0, 1, 2].map((i) => ({ host, port: clusterPort + i })),
-    kafkaBrokers: [`${host}:${parsePort(env, 'INVALIDATOR_KAFKA_PORT', 59092)}`],
+    kafkaBrokers: [`${host}:${kafkaPort}`],
     connectUrl: `http://${host}:${parsePort(env, 'INVALIDATOR_CONNECT_PORT', 58083)}`,
-    kafkaProxiedPort: parsePort(env, 'INVALIDATOR_KAFKA_PROXIED_PORT', 59094),
-    kafkaProxyPort: parsePort(env, 'INVALIDATOR_KAFKA_PROXY_PORT', 59095),
-    redisFaultsClusterPort: parsePort(env, 'INVALIDATOR_REDIS_FAULTS_CLUSTER_PORT', 57004),
+    kafkaProxiedPort: parsePort(env, 'INVALIDATOR_KAFKA_PROXIED_PORT', kafkaPort + 2),
+    kafkaProxyPort: parsePort(env, 'INVALIDATOR_KAFKA_PROXY_PORT', kafkaPort + 3),
+    redisFaultsClusterPort: parsePort(
+      env,
+      'INVALIDATOR_REDIS_FAULTS_CLUSTER_PORT',
+      clusterPort + 3,
+    ),
   };
 }
 

@@ -202,15 +202,23 @@ export class PgDatabase implements CascadeLookup, RulesCatalog, SchemaCatalog {
     try {
       return await on.query<Record<string, unknown>>(sql, params);
     } catch (error) {
-      const sqlState = (error as { code?: unknown }).code;
-      const state = typeof sqlState === 'string' ? sqlState : null;
-      const message = error instanceof Error ? error.message : String(error);
-      throw new DatabaseQueryError(
-        message,
-        state,
-        state === null || TRANSIENT_SQLSTATE.test(state),
-        error,
-      );
+      throw toDatabaseQueryError(error);
     }
   }
+}
+
+/**
+ * Classifies a failed query. Only the server's own errors carry an SQLSTATE; anything else (a
+ * reset or refused connection, whose `code` is Node's `ECONNRESET`, `ECONNREFUSED`…, or a
+ * connection that ended) is the network, and transient.
+ */
+export function toDatabaseQueryError(error: unknown): DatabaseQueryError {
+  const state = error instanceof pg.DatabaseError ? (error.code ?? null) : null;
+  const message = error instanceof Error ? error.message : String(error);
+  return new DatabaseQueryError(
+    message,
+    state,
+    state === null || TRANSIENT_SQLSTATE.test(state),
+    error,
+  );
 }
