@@ -108,7 +108,7 @@ function toTargets(name: string, value: unknown): InvalidationTargets | undefine
 
 function targetsProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return `a ${Array.isArray(value) ? 'array' : typeof value}`;
+    return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
   }
   for (const [field, entries] of Object.entries(value)) {
     if (!TARGET_FIELDS.has(field)) return `an unknown field "${field}"`;
