@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Controller, Injectable, type INestMicroservice } from '@nestjs/common';
+import { Controller, Injectable, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -27,12 +27,15 @@ class Handlers {
   async perLocale(@Payload() change: DecodedChange, @Ctx() context: DebeziumContext) {
     seen.push({ topic: context.getTopic(), offset: context.getOffset() });
     await Promise.resolve();
-    return { keys: this.locales.list.map((l) => `product:${String(change.after?.['id'])}:${l}`) };
+    const id = change.after?.['id'];
+    return {
+      keys: this.locales.list.map((l) => `product:${typeof id === 'bigint' ? id : '?'}:${l}`),
+    };
   }
 
   @EventPattern('product.*')
-  everyProductChange() {
-    return { tags: ['products'] };
+  everyProductChange(@Payload() change: DecodedChange) {
+    return { tags: [change.entity] };
   }
 
   @OnChange('category.updated')
@@ -42,8 +45,8 @@ class Handlers {
   }
 
   @EventPattern('category.deleted')
-  broken(): void {
-    throw new Error('bug');
+  broken(@Payload() change: DecodedChange): void {
+    throw new Error(`bug on ${change.event}`);
   }
 
   @OnChange('brand.updated')
@@ -77,6 +80,9 @@ function change(event: string, id = 7n): DecodedChange {
   };
 }
 
+@Module({ controllers: [Handlers], providers: [Locales] })
+class TestModule {}
+
 const consumer = { start: vi.fn(() => Promise.resolve()), stop: vi.fn(() => Promise.resolve()) };
 const registry = new ChangeHandlerRegistry();
 let app: INestMicroservice;
@@ -87,10 +93,7 @@ beforeAll(async () => {
     {} as PartitionBatchProcessor,
     registry,
   );
-  app = await NestFactory.createMicroservice(
-    { module: class TestModule {}, controllers: [Handlers], providers: [Locales] },
-    { strategy: transport, logger: false },
-  );
+  app = await NestFactory.createMicroservice(TestModule, { strategy: transport, logger: false });
   await app.listen();
 });
 
@@ -114,7 +117,7 @@ describe('DebeziumTransport', () => {
     ]);
     expect(await handle('product.updated')).toEqual([
       { keys: ['product:7:en', 'product:7:fr'] },
-      { tags: ['products'] },
+      { tags: ['product'] },
     ]);
     expect(seen.at(-1)).toEqual({ topic: message.topic, offset: '41' });
   });
