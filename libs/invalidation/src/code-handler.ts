@@ -1,5 +1,5 @@
 import { describeError, InvalidatorError } from '#errors';
-import type { InvalidationPlan } from '#redis-invalidation';
+import type { InvalidationPlan } from './invalidation-plan.js';
 import type { DecodedChange } from './decoded-change.js';
 import type { ConsumedMessage } from './partition-batch.types.js';
 

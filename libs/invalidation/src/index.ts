@@ -1,3 +1,4 @@
+export type { InvalidationCounts, InvalidationPlan } from './invalidation-plan.js';
 export type {
   ConsumedMessage,
   DeadLetter,

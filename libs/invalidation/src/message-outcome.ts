@@ -1,4 +1,4 @@
-import type { InvalidationPlan } from '#redis-invalidation';
+import type { InvalidationPlan } from './invalidation-plan.js';
 import { parseEventName } from '#rules';
 import type { InvalidationTargets } from './code-handler.js';
 import type { ConsumedMessage } from './partition-batch.types.js';

@@ -1,5 +1,5 @@
 import { decodeMessage, type ChangeEvent } from '#debezium';
-import type { InvalidationPlan } from '#redis-invalidation';
+import type { InvalidationPlan } from './invalidation-plan.js';
 import { retry, RetryAbortedError, type BackoffPolicy } from '#retry';
 import {
   evaluate,
