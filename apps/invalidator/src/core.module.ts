@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { InvalidatorConfig } from './config/invalidator.config.js';
 import { CONFIG, LOGGER } from './invalidator.tokens.js';
 import { InvalidatorMetrics } from './observability/invalidator.metrics.js';
+import { MetricsObserver } from './observability/metrics.observer.js';
 import { RulesRegistry } from './rules/rules.registry.js';
 
 /** What every role shares: configuration, logger, metrics and the rules in force. */
@@ -10,20 +11,20 @@ import { RulesRegistry } from './rules/rules.registry.js';
 @Module({})
 export class CoreModule {
   static forRoot(config: InvalidatorConfig, logger: Logger): DynamicModule {
+    const metrics = new InvalidatorMetrics();
     return {
       module: CoreModule,
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
-        { provide: InvalidatorMetrics, useValue: new InvalidatorMetrics() },
+        { provide: InvalidatorMetrics, useValue: metrics },
+        { provide: MetricsObserver, useValue: new MetricsObserver(metrics, logger) },
         {
           provide: RulesRegistry,
-          inject: [InvalidatorMetrics],
-          useFactory: (metrics: InvalidatorMetrics) =>
-            RulesRegistry.load(config.rulesPath, logger, metrics),
+          useFactory: () => RulesRegistry.load(config.rulesPath, logger, metrics),
         },
       ],
-      exports: [CONFIG, LOGGER, InvalidatorMetrics, RulesRegistry],
+      exports: [CONFIG, LOGGER, InvalidatorMetrics, MetricsObserver, RulesRegistry],
     };
   }
 }

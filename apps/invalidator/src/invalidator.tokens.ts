@@ -1,5 +1,3 @@
 /** Injection tokens for values that are not classes. */
 export const CONFIG = Symbol('InvalidatorConfig');
 export const LOGGER = Symbol('pino.Logger');
-export const CASCADE_LOOKUP = Symbol('CascadeLookup');
-export const KAFKA = Symbol('Kafka');

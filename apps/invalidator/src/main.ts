@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { pino } from 'pino';
 import { describeError } from '#errors';
+import { DebeziumTransport } from '#nest-debezium';
 import { compileConfig } from './config/invalidator.config.js';
 import { InvalidatorModule } from './invalidator.module.js';
 import { PinoNestLogger } from './observability/pino-nest.logger.js';
@@ -46,10 +47,15 @@ async function main(): Promise<void> {
       }, config.shutdownGraceMs).unref();
     });
   }
+  // Hybrid app: HTTP for health, metrics and admin; the Debezium transport for the changes.
+  app.connectMicroservice({ strategy: app.get(DebeziumTransport) });
   const rules = app.get(RulesRegistry);
   process.on('SIGHUP', () => {
     void rules.reload();
   });
+  await app.init();
+  await app.startAllMicroservices();
+  logger.info('consumer started');
   await app.listen(config.http.port, config.http.host);
   logger.info({ url: await app.getUrl() }, 'invalidator listening');
 }

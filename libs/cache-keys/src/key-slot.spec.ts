@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import calculateSlot from 'cluster-key-slot';
 import { crc16, hashedPartOf, keySlot } from './key-slot.js';
 
 // Recorded from `redis-cli -p 57001 CLUSTER KEYSLOT <key>` on Redis 7.0.15.
@@ -64,5 +65,26 @@ describe('keySlot', () => {
         return Number.isInteger(slot) && slot >= 0 && slot < 16384;
       }),
     );
+  });
+});
+
+// ioredis routes commands with `cluster-key-slot`. We group UNLINKs by slot with our own
+// function because that package disagrees with Redis on keys whose first `{}` is empty and is
+// followed by another brace: `foo{}{bar}` is slot 8363 for Redis (recorded above) but 4015 for it.
+describe('keySlot against cluster-key-slot (what ioredis uses)', () => {
+  it('agrees on every key without an empty {} before another brace', () => {
+    fc.assert(
+      fc.property(fc.oneof(braceHeavy, fc.string({ unit: 'grapheme' })), (key) => {
+        fc.pre(!/\{\}.*[{}]/s.test(key));
+        return keySlot(key) === calculateSlot(key);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('differs where the package is wrong, and we match Redis there', () => {
+    expect(calculateSlot('foo{}{bar}')).toBe(4015);
+    expect(keySlot('foo{}{bar}')).toBe(8363);
+    expect(calculateSlot('{}}')).not.toBe(keySlot('{}}'));
   });
 });

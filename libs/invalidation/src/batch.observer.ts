@@ -1,4 +1,4 @@
-import type { InvalidationCounts } from '#redis-invalidation';
+import type { InvalidationCounts } from './invalidation-plan.js';
 import type { MessageOutcome } from './message-outcome.js';
 
 /** What the processor reports, for metrics and logs. Every method must be cheap and not throw. */

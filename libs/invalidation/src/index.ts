@@ -1,3 +1,4 @@
+export type { InvalidationCounts, InvalidationPlan } from './invalidation-plan.js';
 export type {
   ConsumedMessage,
   DeadLetter,
@@ -7,12 +8,22 @@ export type {
 } from './partition-batch.types.js';
 export {
   coalescePlans,
+  emptyPlan,
   isEmptyPlan,
+  mergeTargets,
   splitEventName,
   type IgnoreReason,
   type MessageOutcome,
 } from './message-outcome.js';
 export { MessagePreparer, type PrepareContext } from './message.preparer.js';
+export { nameChange, type DecodedChange, type NameableEvent } from './decoded-change.js';
+export {
+  CodeHandlerError,
+  noCodeHandlers,
+  type CodeHandler,
+  type CodeHandlerRegistry,
+  type InvalidationTargets,
+} from './code-handler.js';
 export { silentObserver, type BatchObserver } from './batch.observer.js';
 export {
   PartitionBatchProcessor,

@@ -1,4 +1,6 @@
-import type { InvalidationPlan } from '#redis-invalidation';
+import type { InvalidationPlan } from './invalidation-plan.js';
+import { parseEventName } from '#rules';
+import type { InvalidationTargets } from './code-handler.js';
 import type { ConsumedMessage } from './partition-batch.types.js';
 
 /** Why a message asked for nothing: each is counted and acknowledged, never an error. */
@@ -32,25 +34,41 @@ export type MessageOutcome =
 /** Splits `product.updated` into entity and operation for metrics labels. */
 export function splitEventName(event: string | null): { entity: string; op: string } {
   if (event === null) return { entity: 'none', op: 'none' };
-  const dot = event.lastIndexOf('.');
-  return dot < 0
-    ? { entity: event, op: 'none' }
-    : { entity: event.slice(0, dot), op: event.slice(dot + 1) };
+  const { entity, op } = parseEventName(event);
+  return { entity, op: op === '' ? 'none' : op };
 }
 
-/** The union of the plans: each distinct key, tag and pattern once, sorted. */
+/**
+ * The union of the plans: each distinct entry of each field once, sorted. Field by field, so a
+ * field added to {@link InvalidationPlan} is coalesced without touching this function.
+ */
 export function coalescePlans(plans: readonly InvalidationPlan[]): InvalidationPlan {
-  const keys = new Set<string>();
-  const tags = new Set<string>();
-  const patterns = new Set<string>();
+  const sets = new Map<string, Set<string>>();
   for (const plan of plans) {
-    for (const key of plan.keys) keys.add(key);
-    for (const tag of plan.tags) tags.add(tag);
-    for (const pattern of plan.patterns) patterns.add(pattern);
+    for (const [field, values] of Object.entries(plan) as [string, readonly string[]][]) {
+      let set = sets.get(field);
+      if (set === undefined) sets.set(field, (set = new Set()));
+      for (const value of values) set.add(value);
+    }
   }
-  return { keys: [...keys].sort(), tags: [...tags].sort(), patterns: [...patterns].sort() };
+  const coalesced: Record<string, readonly string[]> = { ...emptyPlan() };
+  for (const [field, set] of sets) coalesced[field] = [...set].sort();
+  return coalesced as unknown as InvalidationPlan;
+}
+
+/** Adds code handlers' targets (any subset of the plan's fields) to `plan`. */
+export function mergeTargets(
+  plan: InvalidationPlan,
+  targets: readonly InvalidationTargets[],
+): InvalidationPlan {
+  return coalescePlans([plan, ...targets.map((t) => ({ ...emptyPlan(), ...t }))]);
+}
+
+/** A plan that asks for nothing. */
+export function emptyPlan(): InvalidationPlan {
+  return { keys: [], tags: [], patterns: [] };
 }
 
 export function isEmptyPlan(plan: InvalidationPlan): boolean {
-  return plan.keys.length === 0 && plan.tags.length === 0 && plan.patterns.length === 0;
+  return Object.values(plan).every((values: readonly string[]) => values.length === 0);
 }

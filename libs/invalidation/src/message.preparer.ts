@@ -1,7 +1,23 @@
 import { decodeMessage, type ChangeEvent } from '#debezium';
+import type { InvalidationPlan } from './invalidation-plan.js';
 import { retry, RetryAbortedError, type BackoffPolicy } from '#retry';
-import { evaluate, expand, type CascadeLookup, type ExpandOptions, type RuleSet } from '#rules';
-import { isEmptyPlan, type MessageOutcome } from './message-outcome.js';
+import {
+  evaluate,
+  expand,
+  type CascadeLookup,
+  type Evaluation,
+  type ExpandOptions,
+  type RuleSet,
+} from '#rules';
+import {
+  CodeHandlerError,
+  noCodeHandlers,
+  type CodeHandler,
+  type CodeHandlerRegistry,
+  type InvalidationTargets,
+} from './code-handler.js';
+import { nameChange, type DecodedChange } from './decoded-change.js';
+import { emptyPlan, isEmptyPlan, mergeTargets, type MessageOutcome } from './message-outcome.js';
 import type { ConsumedMessage } from './partition-batch.types.js';
 
 /** What {@link MessagePreparer} needs besides the message. */
@@ -9,72 +25,101 @@ export interface PrepareContext {
   readonly ruleSet: RuleSet;
   /** False once the result is no longer wanted (shutdown, rebalance): stops lookup retries. */
   readonly shouldContinue: () => boolean;
-  /** Called before each retry of a transient lookup failure. */
+  /** Called before each retry of a transient lookup (or code handler) failure. */
   readonly onRetry: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
 /**
- * Turns one message into an outcome: decode, evaluate the rules, run cascade lookups. Transient
- * lookup failures are retried here; anything else that fails makes the message a dead letter,
- * so one bad message never blocks its partition.
+ * Turns one message into an outcome: decode, name it `<entity>.<op>`, then dispatch it to the
+ * YAML rules (one built-in handler, cascade lookups included) and to every code handler
+ * registered for that name, and merge what they all named into one plan. Transient failures
+ * are retried here; anything else that fails makes the message a dead letter, so one bad
+ * message never blocks its partition.
  */
 export class MessagePreparer {
   constructor(
     private readonly lookup: CascadeLookup,
     private readonly backoff: BackoffPolicy,
     private readonly expandOptions: ExpandOptions = {},
+    private readonly codeHandlers: CodeHandlerRegistry = noCodeHandlers,
   ) {}
 
   /** @throws RetryAbortedError only when `shouldContinue` ended a retry; nothing else. */
   async prepare(message: ConsumedMessage, context: PrepareContext): Promise<MessageOutcome> {
     try {
       const event = decodeMessage(message);
-      const ignored = ignoredKind(event);
-      if (ignored !== null) return { kind: 'ignore', message, event: null, reason: ignored };
+      if (event.kind === 'tombstone' || event.kind === 'heartbeat') {
+        return { kind: 'ignore', message, event: null, reason: event.kind };
+      }
       const evaluation = evaluate(context.ruleSet, event);
-      if (evaluation.event === null) {
+      const name = evaluation.event ?? nameChange(context.ruleSet, event).event;
+      const handlers = this.codeHandlers.handlersFor(name);
+      if (evaluation.event === null && handlers.length === 0) {
         return { kind: 'ignore', message, event: null, reason: 'unmapped' };
       }
-      const expansion =
-        evaluation.cascades.length === 0
-          ? evaluation
-          : await retry(
-              () => expand(context.ruleSet, evaluation, this.lookup, this.expandOptions),
-              {
-                operation: 'cascade lookup',
-                backoff: this.backoff,
-                shouldContinue: context.shouldContinue,
-                onRetry: context.onRetry,
-              },
+      const rulesPlan = await this.rulesPlan(evaluation, context);
+      const plan =
+        handlers.length === 0
+          ? rulesPlan
+          : mergeTargets(
+              rulesPlan,
+              await this.runHandlers(
+                handlers,
+                nameChange(context.ruleSet, event),
+                message,
+                context,
+              ),
             );
-      const plan = { keys: expansion.keys, tags: expansion.tags, patterns: expansion.patterns };
-      if (expansion.rules.length === 0 || isEmptyPlan(plan)) {
-        return { kind: 'ignore', message, event: evaluation.event, reason: 'no-rule' };
-      }
-      return {
-        kind: 'invalidate',
-        message,
-        event: evaluation.event,
-        plan,
-        committedAtMs: committedAt(event),
-      };
+      if (isEmptyPlan(plan)) return { kind: 'ignore', message, event: name, reason: 'no-rule' };
+      return { kind: 'invalidate', message, event: name, plan, committedAtMs: committedAt(event) };
     } catch (error) {
       if (error instanceof RetryAbortedError) throw error;
       return { kind: 'dead-letter', message, event: null, error };
     }
   }
-}
 
-function ignoredKind(event: ChangeEvent): 'tombstone' | 'heartbeat' | null {
-  switch (event.kind) {
-    case 'tombstone':
-      return 'tombstone';
-    case 'heartbeat':
-      return 'heartbeat';
-    case 'row':
-    case 'truncate':
-    case 'domain':
-      return null;
+  /** The built-in YAML handler: the rules' targets, cascades expanded (lookups retried). */
+  private async rulesPlan(
+    evaluation: Evaluation,
+    context: PrepareContext,
+  ): Promise<InvalidationPlan> {
+    if (evaluation.event === null) return emptyPlan();
+    const expansion =
+      evaluation.cascades.length === 0
+        ? evaluation
+        : await retry(() => expand(context.ruleSet, evaluation, this.lookup, this.expandOptions), {
+            operation: 'cascade lookup',
+            backoff: this.backoff,
+            shouldContinue: context.shouldContinue,
+            onRetry: context.onRetry,
+          });
+    if (expansion.rules.length === 0) return emptyPlan();
+    return { keys: expansion.keys, tags: expansion.tags, patterns: expansion.patterns };
+  }
+
+  /** Each code handler in turn, transient failures retried; a lasting one names the handler. */
+  private async runHandlers(
+    handlers: readonly CodeHandler[],
+    change: DecodedChange,
+    message: ConsumedMessage,
+    context: PrepareContext,
+  ): Promise<InvalidationTargets[]> {
+    const results: InvalidationTargets[] = [];
+    for (const handler of handlers) {
+      try {
+        const targets = await retry(() => handler.handle(change, message), {
+          operation: 'code handler',
+          backoff: this.backoff,
+          shouldContinue: context.shouldContinue,
+          onRetry: context.onRetry,
+        });
+        if (targets !== undefined) results.push(targets);
+      } catch (error) {
+        if (error instanceof RetryAbortedError) throw error;
+        throw new CodeHandlerError(handler.name, change.event, error);
+      }
+    }
+    return results;
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidatorError } from '#errors';
-import type { InvalidationPlan } from '#redis-invalidation';
+import type { InvalidationPlan } from './invalidation-plan.js';
 import { BackoffPolicy } from '#retry';
 import { compileRules, type CascadeLookup } from '#rules';
 import { silentObserver, type BatchObserver } from './batch.observer.js';

@@ -1,4 +1,4 @@
-import type { InvalidationCounts, InvalidationPlan } from '#redis-invalidation';
+import type { InvalidationCounts, InvalidationPlan } from './invalidation-plan.js';
 import { isRetriable } from '#errors';
 import { BackoffPolicy, retry, RetryAbortedError } from '#retry';
 import type { RuleSet } from '#rules';

@@ -1,4 +1,4 @@
-import type { InvalidationCounts, InvalidationPlan } from '#redis-invalidation';
+import type { InvalidationCounts, InvalidationPlan } from './invalidation-plan.js';
 
 /** One consumed Kafka message, as the consumer adapter hands it over. */
 export interface ConsumedMessage {

@@ -1,6 +1,6 @@
 import { Partitioners, type IHeaders, type Kafka, type Producer } from 'kafkajs';
 import { InvalidatorError, describeError } from '#errors';
-import type { DeadLetter, DeadLetterSink } from '#invalidation';
+import { CodeHandlerError, type DeadLetter, type DeadLetterSink } from '#invalidation';
 import { KafkaUnavailableError } from './kafka.errors.js';
 
 /** Header names added to a dead letter, beside the original message's own headers. */
@@ -10,6 +10,8 @@ export const DEAD_LETTER_HEADERS = {
   offset: 'invalidator.source.offset',
   errorCode: 'invalidator.error.code',
   errorMessage: 'invalidator.error.message',
+  /** The code handler that failed, when one did (`LocaleKeys.onProductUpdated`). */
+  errorHandler: 'invalidator.error.handler',
   failedAt: 'invalidator.failed-at',
 } as const;
 
@@ -71,6 +73,9 @@ export class KafkaDeadLetterProducer implements DeadLetterSink {
       [DEAD_LETTER_HEADERS.errorCode]: error instanceof InvalidatorError ? error.code : 'INTERNAL',
       [DEAD_LETTER_HEADERS.errorMessage]: describeError(error),
       [DEAD_LETTER_HEADERS.failedAt]: new Date(this.clock()).toISOString(),
+      ...(error instanceof CodeHandlerError
+        ? { [DEAD_LETTER_HEADERS.errorHandler]: error.handler }
+        : {}),
     };
   }
 }

@@ -16,7 +16,9 @@ export async function createTopicsWithLeaders(
   topics: readonly ITopicConfig[],
   options: CreateTopicsOptions = {},
 ): Promise<void> {
-  await admin.createTopics({ topics: [...topics] });
+  // kafkajs' own wait for leaders fails with UNKNOWN_TOPIC_OR_PARTITION when metadata lags (a
+  // loaded machine); the poll below tolerates that and waits for the leaders itself.
+  await admin.createTopics({ topics: [...topics], waitForLeaders: false });
   for (const { topic } of topics) {
     await waitFor(
       async () => {

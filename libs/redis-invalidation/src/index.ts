@@ -1,9 +1,4 @@
-export {
-  RedisInvalidator,
-  type InvalidationCounts,
-  type InvalidationPlan,
-  type RedisInvalidatorOptions,
-} from './redis-invalidator.js';
+export { RedisInvalidator, type RedisInvalidatorOptions } from './redis-invalidator.js';
 export {
   RedisClientFactory,
   redisOptionsFromUrl,

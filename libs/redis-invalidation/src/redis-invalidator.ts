@@ -1,3 +1,4 @@
+import type { InvalidationApplier, InvalidationCounts, InvalidationPlan } from '#invalidation';
 import { KeyDeleter, type KeyDeleterOptions } from './key-deleter.js';
 import { PatternSweeper, type PatternSweeperOptions } from './pattern-sweeper.js';
 import {
@@ -8,32 +9,6 @@ import {
 import { toRedisInvalidationError } from './redis-invalidation.error.js';
 import { assertReady, mastersOf, settleAll, waitUntilReady } from './redis-topology.js';
 import { TagInvalidator, type TagInvalidatorOptions } from './tag-invalidator.js';
-
-/** What to invalidate; the rules produce it, coalesced per batch. */
-export interface InvalidationPlan {
-  /** Cache keys to delete (with their leases). */
-  keys: readonly string[];
-  /** Tags whose filed keys (and leases) and tag set are deleted. */
-  tags: readonly string[];
-  /** `SCAN MATCH` globs whose matching keys (and leases) are deleted. */
-  patterns: readonly string[];
-}
-
-/** Counts of one {@link RedisInvalidator.apply}, for metrics. */
-export interface InvalidationCounts {
-  /** Distinct keys of the plan unlinked. */
-  keys: number;
-  /** Distinct tags of the plan invalidated. */
-  tags: number;
-  /** Keys found in those tags' sets. */
-  tagMembers: number;
-  /** Distinct patterns of the plan swept. */
-  patterns: number;
-  /** Keys that matched the patterns. */
-  patternMatches: number;
-  /** Keys that existed and were removed, leases included, over all three kinds. */
-  removed: number;
-}
 
 /** Tuning of each part. */
 export interface RedisInvalidatorOptions {
@@ -48,7 +23,7 @@ export interface RedisInvalidatorOptions {
  * to apply the same plan again later (everything already done is harmless to redo); there is no
  * retry loop in here, so the caller's backoff and offset handling stay in one place.
  */
-export class RedisInvalidator {
+export class RedisInvalidator implements InvalidationApplier {
   private readonly keyDeleter: KeyDeleter;
   private readonly tagInvalidator: TagInvalidator;
   private readonly patternSweeper: PatternSweeper;

@@ -1,4 +1,5 @@
 export { compileRules } from './rule.compiler.js';
+export { parseEventName, type EventNameParts } from './event-name.js';
 export { loadRules, readRuleSources } from './rules.loader.js';
 export type { RuleSource } from './yaml-source.parser.js';
 export type {

@@ -8,7 +8,8 @@ import {
 import type { Request } from 'express';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { InvalidationPlan, RedisInvalidator } from '#redis-invalidation';
+import type { InvalidationPlan } from '#invalidation';
+import type { RedisInvalidator } from '#redis-invalidation';
 import type { CascadeLookup } from '#rules';
 import { compileConfig } from '../config/invalidator.config.js';
 import { InvalidatorMetrics } from '../observability/invalidator.metrics.js';

@@ -16,12 +16,13 @@ import {
 import type { Request } from 'express';
 import type { Logger } from 'pino';
 import { describeError, InvalidatorError } from '#errors';
-import type { InvalidationCounts, RedisInvalidator } from '#redis-invalidation';
+import { CASCADE_LOOKUP } from '#nest-debezium';
+import type { InvalidationCounts } from '#invalidation';
+import { RedisInvalidator } from '#redis-invalidation';
 import { explainMessage, type CascadeLookup, type ExplainOutput } from '#rules';
 import type { InvalidatorConfig } from '../config/invalidator.config.js';
-import { CASCADE_LOOKUP, CONFIG, LOGGER } from '../invalidator.tokens.js';
+import { CONFIG, LOGGER } from '../invalidator.tokens.js';
 import { RulesRegistry } from '../rules/rules.registry.js';
-import { REDIS } from '../worker/worker.tokens.js';
 
 /**
  * Operator endpoints. `explain` only reads; `invalidate` deletes on demand, so it is off unless
@@ -32,7 +33,7 @@ export class AdminController {
   constructor(
     private readonly rules: RulesRegistry,
     @Inject(CASCADE_LOOKUP) private readonly lookup: CascadeLookup,
-    @Inject(REDIS) private readonly redis: RedisInvalidator,
+    private readonly redis: RedisInvalidator,
     @Inject(CONFIG) private readonly config: InvalidatorConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}

@@ -1,10 +1,9 @@
-import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { describeError } from '#errors';
-import type { ConsumerState } from '#kafka';
-import type { RedisInvalidator } from '#redis-invalidation';
-import type { MetricsObserver } from '../observability/metrics.observer.js';
-import { CONSUMER, OBSERVER, REDIS } from '../worker/worker.tokens.js';
+import { KafkaBatchConsumer } from '#kafka';
+import { RedisInvalidator } from '#redis-invalidation';
+import { MetricsObserver } from '../observability/metrics.observer.js';
 
 const PING_TIMEOUT_MS = 1_000;
 
@@ -12,9 +11,9 @@ const PING_TIMEOUT_MS = 1_000;
 @Controller('health')
 export class HealthController {
   constructor(
-    @Inject(CONSUMER) private readonly consumer: ConsumerState,
-    @Inject(REDIS) private readonly redis: RedisInvalidator,
-    @Inject(OBSERVER) private readonly observer: MetricsObserver,
+    private readonly consumer: KafkaBatchConsumer,
+    private readonly redis: RedisInvalidator,
+    private readonly observer: MetricsObserver,
   ) {}
 
   @Get('live')

@@ -1,7 +1,11 @@
 import type { Logger } from 'pino';
 import { InvalidatorError, describeError } from '#errors';
-import { splitEventName, type BatchObserver, type MessageOutcome } from '#invalidation';
-import type { InvalidationCounts } from '#redis-invalidation';
+import {
+  splitEventName,
+  type BatchObserver,
+  type InvalidationCounts,
+  type MessageOutcome,
+} from '#invalidation';
 import type { InvalidatorMetrics } from './invalidator.metrics.js';
 
 const COMPONENT_OF: Record<string, string> = {

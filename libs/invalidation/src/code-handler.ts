@@ -1,0 +1,43 @@
+import { describeError, InvalidatorError } from '#errors';
+import type { InvalidationPlan } from './invalidation-plan.js';
+import type { DecodedChange } from './decoded-change.js';
+import type { ConsumedMessage } from './partition-batch.types.js';
+
+/** What a code handler may return: any subset of a plan's fields (keys, tags, patterns). */
+export type InvalidationTargets = { readonly [F in keyof InvalidationPlan]?: readonly string[] };
+
+/**
+ * Application code that names what a change invalidates, beside the YAML rules (for example an
+ * `@EventPattern('product.updated')` method). Throwing an error that is retriable
+ * (`InvalidatorError.retriable`) retries the handler with backoff; any other error makes the
+ * message a dead letter.
+ */
+export interface CodeHandler {
+  /** For logs and the dead-letter headers, for example `LocaleKeys.onProductUpdated`. */
+  readonly name: string;
+  handle(change: DecodedChange, message: ConsumedMessage): Promise<InvalidationTargets | undefined>;
+}
+
+/** The code handlers registered for event names such as `product.updated`. */
+export interface CodeHandlerRegistry {
+  /** The handlers for `event`, in registration order; empty when there are none. Must be cheap. */
+  handlersFor(event: string): readonly CodeHandler[];
+}
+
+/** A registry without handlers: the YAML rules alone. */
+export const noCodeHandlers: CodeHandlerRegistry = { handlersFor: () => [] };
+
+/** A code handler failed for good (or returned something that is not targets). */
+export class CodeHandlerError extends InvalidatorError {
+  constructor(
+    /** The handler's name, written to the dead letter's `invalidator.error.handler` header. */
+    readonly handler: string,
+    event: string,
+    cause: unknown,
+  ) {
+    super('HANDLER_FAILED', `handler ${handler} failed on ${event}: ${describeError(cause)}`, {
+      retriable: false,
+      cause,
+    });
+  }
+}

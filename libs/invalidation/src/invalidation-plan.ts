@@ -1,0 +1,28 @@
+/**
+ * What to invalidate; the rules and code handlers produce it, coalesced per chunk. Code that builds
+ * or merges plans treats the fields generically (see `coalescePlans`), so a field can be added here.
+ */
+export interface InvalidationPlan {
+  /** Cache keys to delete (with their leases). */
+  keys: readonly string[];
+  /** Tags whose filed keys (and leases) and tag set are deleted. */
+  tags: readonly string[];
+  /** `SCAN MATCH` globs whose matching keys (and leases) are deleted. */
+  patterns: readonly string[];
+}
+
+/** Counts of one {@link InvalidationApplier.apply}, for metrics. */
+export interface InvalidationCounts {
+  /** Distinct keys of the plan unlinked. */
+  keys: number;
+  /** Distinct tags of the plan invalidated. */
+  tags: number;
+  /** Keys found in those tags' sets. */
+  tagMembers: number;
+  /** Distinct patterns of the plan swept. */
+  patterns: number;
+  /** Keys that matched the patterns. */
+  patternMatches: number;
+  /** Keys that existed and were removed, leases included, over all three kinds. */
+  removed: number;
+}
