@@ -13,9 +13,15 @@ export {
   type MessageOutcome,
 } from './message-outcome.js';
 export { MessagePreparer, type PrepareContext } from './message.preparer.js';
-export { silentObserver, type BatchObserver } from './batch.observer.js';
+export {
+  silentObserver,
+  type BatchObserver,
+  type ProgressKind,
+  type RetryOperation,
+} from './batch.observer.js';
 export {
   PartitionBatchProcessor,
+  type IntervalTimer,
   type PartitionBatchProcessorDeps,
   type PartitionBatchProcessorOptions,
 } from './partition-batch.processor.js';

@@ -1,5 +1,6 @@
 export {
   RedisInvalidator,
+  type ApplyOptions,
   type InvalidationCounts,
   type InvalidationPlan,
   type RedisInvalidatorOptions,
@@ -25,6 +26,7 @@ export {
   RedisCommandError,
   RedisInvalidationError,
   RedisNotReadyError,
+  RedisSweepAbortedError,
   RedisTimeoutError,
   RedisUnavailableError,
   RedisWrongTypeError,

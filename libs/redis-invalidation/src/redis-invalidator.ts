@@ -35,6 +35,12 @@ export interface InvalidationCounts {
   removed: number;
 }
 
+/** Per-call options of {@link RedisInvalidator.apply}. */
+export interface ApplyOptions {
+  /** Stops a pattern sweep between two pages (shutdown); keys and tags are not interrupted. */
+  readonly signal?: AbortSignal;
+}
+
 /** Tuning of each part. */
 export interface RedisInvalidatorOptions {
   keys?: KeyDeleterOptions;
@@ -73,11 +79,11 @@ export class RedisInvalidator {
   }
 
   /** Deletes everything `plan` names. */
-  async apply(plan: InvalidationPlan): Promise<InvalidationCounts> {
+  async apply(plan: InvalidationPlan, options: ApplyOptions = {}): Promise<InvalidationCounts> {
     assertReady(this.client);
     const keys = await this.keyDeleter.unlink(plan.keys);
     const tags = await this.tagInvalidator.invalidate(plan.tags);
-    const patterns = await this.patternSweeper.sweep(plan.patterns);
+    const patterns = await this.patternSweeper.sweep(plan.patterns, options.signal);
     return {
       keys: keys.requested,
       tags: tags.tags,

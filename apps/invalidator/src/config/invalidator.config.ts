@@ -21,6 +21,10 @@ export interface InvalidatorConfig {
   readonly backoff: BackoffOptions;
   readonly cascade: ExpandOptions;
   readonly chunkSize: number;
+  /** Applied messages whose offsets may wait on pattern sweeps before batches wait too. */
+  readonly maxMessagesAwaitingSweeps: number;
+  /** A partition with pending work and no progress for this long makes readiness fail. */
+  readonly stallTimeoutMs: number;
   readonly http: { readonly host: string; readonly port: number };
   readonly shutdownGraceMs: number;
   readonly admin: { readonly token: string | undefined; readonly invalidateEnabled: boolean };
@@ -76,7 +80,7 @@ export function compileConfig(
       ),
       sessionTimeoutMs: read.integer(
         'INVALIDATOR_KAFKA_SESSION_TIMEOUT_MS',
-        30_000,
+        10_000,
         6_000,
         300_000,
       ),
@@ -103,6 +107,13 @@ export function compileConfig(
       maxFanOut: read.integer('INVALIDATOR_CASCADE_MAX_FANOUT', 1_000, 1, 1_000_000),
     },
     chunkSize: read.integer('INVALIDATOR_CHUNK_SIZE', 500, 1, 100_000),
+    maxMessagesAwaitingSweeps: read.integer(
+      'INVALIDATOR_MAX_MESSAGES_AWAITING_SWEEPS',
+      10_000,
+      1,
+      10_000_000,
+    ),
+    stallTimeoutMs: read.integer('INVALIDATOR_STALL_TIMEOUT_MS', 60_000, 1_000, 3_600_000),
     http: {
       host: read.string('INVALIDATOR_HTTP_HOST', '127.0.0.1'),
       port: read.integer('INVALIDATOR_HTTP_PORT', 53000, 0, 65535),

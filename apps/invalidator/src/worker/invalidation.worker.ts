@@ -37,6 +37,8 @@ export class InvalidationWorker implements OnApplicationBootstrap, BeforeApplica
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.logger.info({ signal }, 'stopping: no new batches; committing what was applied');
     await this.consumer.stop();
+    // Sweeps still running stop at their next page; their events' offsets stay uncommitted.
+    this.processor.close();
     await this.deadLetters.disconnect();
     await this.redis.close();
     await this.lookup.close();

@@ -8,6 +8,7 @@ import { BackoffPolicy } from '#retry';
 import { createCascadeLookup, type ClosableLookup } from '../adapters/cascade-lookup.factory.js';
 import type { InvalidatorConfig } from '../config/invalidator.config.js';
 import { CASCADE_LOOKUP, CONFIG, KAFKA, LOGGER } from '../invalidator.tokens.js';
+import { HealthState } from '../health/health.state.js';
 import { InvalidatorMetrics } from '../observability/invalidator.metrics.js';
 import { MetricsObserver } from '../observability/metrics.observer.js';
 import { RulesRegistry } from '../rules/rules.registry.js';
@@ -43,10 +44,19 @@ import { BATCH_PROCESSOR, CONSUMER, DEAD_LETTERS, OBSERVER, REDIS } from './work
         createCascadeLookup(config.database, rules.ruleSet),
     },
     {
+      provide: HealthState,
+      inject: [CONFIG, InvalidatorMetrics],
+      useFactory: (config: InvalidatorConfig, metrics: InvalidatorMetrics) => {
+        const health = new HealthState(config.stallTimeoutMs);
+        metrics.observeStalls(() => health.health());
+        return health;
+      },
+    },
+    {
       provide: OBSERVER,
-      inject: [InvalidatorMetrics, LOGGER],
-      useFactory: (metrics: InvalidatorMetrics, logger: Logger) =>
-        new MetricsObserver(metrics, logger),
+      inject: [InvalidatorMetrics, LOGGER, HealthState],
+      useFactory: (metrics: InvalidatorMetrics, logger: Logger, health: HealthState) =>
+        new MetricsObserver(metrics, logger, health),
     },
     {
       provide: DEAD_LETTERS,
@@ -56,10 +66,20 @@ import { BATCH_PROCESSOR, CONSUMER, DEAD_LETTERS, OBSERVER, REDIS } from './work
     },
     {
       provide: CONSUMER,
-      inject: [KAFKA, CONFIG, OBSERVER],
-      useFactory: (kafka: Kafka, config: InvalidatorConfig, observer: MetricsObserver) =>
-        new KafkaBatchConsumer(kafka, config.consumer, (topic, partition, lag) => {
-          observer.lag(topic, partition, lag);
+      inject: [KAFKA, CONFIG, InvalidatorMetrics, HealthState],
+      useFactory: (
+        kafka: Kafka,
+        config: InvalidatorConfig,
+        metrics: InvalidatorMetrics,
+        health: HealthState,
+      ) =>
+        new KafkaBatchConsumer(kafka, config.consumer, {
+          lag: (topic, partition, lag) => {
+            metrics.consumerLag.set({ topic, partition: String(partition) }, lag);
+          },
+          assigned: (partitions) => {
+            health.assigned(partitions);
+          },
         }),
     },
     {
@@ -83,12 +103,15 @@ import { BATCH_PROCESSOR, CONSUMER, DEAD_LETTERS, OBSERVER, REDIS } from './work
             observer,
             backoff,
           },
-          { chunkSize: config.chunkSize },
+          {
+            chunkSize: config.chunkSize,
+            maxMessagesAwaitingSweeps: config.maxMessagesAwaitingSweeps,
+          },
         );
       },
     },
     InvalidationWorker,
   ],
-  exports: [CONSUMER, REDIS, OBSERVER, CASCADE_LOOKUP],
+  exports: [CONSUMER, REDIS, OBSERVER, CASCADE_LOOKUP, HealthState],
 })
 export class WorkerModule {}
