@@ -22,6 +22,12 @@ export interface KafkaBatchConsumerConfig {
   readonly sessionTimeoutMs?: number;
   /** At most a third of the session timeout. @default 3000 */
   readonly heartbeatIntervalMs?: number;
+  /**
+   * How long a fetch waits for data. An idle kafkajs consumer heartbeats only between fetches,
+   * so this must stay well under the heartbeat interval, or an idle member is evicted under a
+   * short session timeout (kafkajs's own default, 5 s, is most of a 6 s session). @default 1000
+   */
+  readonly maxWaitTimeMs?: number;
   /** @default 1048576 */
   readonly maxBytesPerPartition?: number;
 }
@@ -72,6 +78,7 @@ export class KafkaBatchConsumer implements ConsumerState {
       groupId: this.config.groupId,
       sessionTimeout: this.config.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: this.config.heartbeatIntervalMs ?? 3_000,
+      maxWaitTimeInMs: this.config.maxWaitTimeMs ?? 1_000,
       maxBytesPerPartition: this.config.maxBytesPerPartition ?? 1_048_576,
     });
     this.consumer = consumer;
