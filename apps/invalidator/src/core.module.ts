@@ -1,30 +1,34 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { InvalidatorConfig } from './config/invalidator.config.js';
+import { HealthState } from './health/health.state.js';
 import { CONFIG, LOGGER } from './invalidator.tokens.js';
 import { InvalidatorMetrics } from './observability/invalidator.metrics.js';
 import { MetricsObserver } from './observability/metrics.observer.js';
 import { RulesRegistry } from './rules/rules.registry.js';
 
-/** What every role shares: configuration, logger, metrics and the rules in force. */
+/** What every role shares: configuration, logger, metrics, health state and the rules in force. */
 @Global()
 @Module({})
 export class CoreModule {
   static forRoot(config: InvalidatorConfig, logger: Logger): DynamicModule {
     const metrics = new InvalidatorMetrics();
+    const health = new HealthState(config.stallTimeoutMs);
+    metrics.observeStalls(() => health.health());
     return {
       module: CoreModule,
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: InvalidatorMetrics, useValue: metrics },
-        { provide: MetricsObserver, useValue: new MetricsObserver(metrics, logger) },
+        { provide: HealthState, useValue: health },
+        { provide: MetricsObserver, useValue: new MetricsObserver(metrics, logger, health) },
         {
           provide: RulesRegistry,
           useFactory: () => RulesRegistry.load(config.rulesPath, logger, metrics),
         },
       ],
-      exports: [CONFIG, LOGGER, InvalidatorMetrics, MetricsObserver, RulesRegistry],
+      exports: [CONFIG, LOGGER, InvalidatorMetrics, HealthState, MetricsObserver, RulesRegistry],
     };
   }
 }

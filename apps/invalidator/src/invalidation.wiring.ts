@@ -2,18 +2,22 @@ import type { Logger } from 'pino';
 import { InvalidationModule, type InvalidationModuleOptions } from '#nest-debezium';
 import type { InvalidatorConfig } from './config/invalidator.config.js';
 import { ConfigError } from './config/config.error.js';
+import { HealthState } from './health/health.state.js';
 import { CONFIG, LOGGER } from './invalidator.tokens.js';
+import { InvalidatorMetrics } from './observability/invalidator.metrics.js';
 import { MetricsObserver } from './observability/metrics.observer.js';
 import { RulesRegistry } from './rules/rules.registry.js';
 
 /** The service's own use of the embeddable module: its config, its metrics, its reloadable rules. */
 export const invalidationModule = InvalidationModule.forRootAsync({
-  inject: [CONFIG, LOGGER, RulesRegistry, MetricsObserver],
+  inject: [CONFIG, LOGGER, RulesRegistry, MetricsObserver, InvalidatorMetrics, HealthState],
   useFactory: (
     config: InvalidatorConfig,
     logger: Logger,
     rules: RulesRegistry,
     observer: MetricsObserver,
+    metrics: InvalidatorMetrics,
+    health: HealthState,
   ): InvalidationModuleOptions => ({
     kafka: config.kafka,
     consumer: config.consumer,
@@ -24,7 +28,16 @@ export const invalidationModule = InvalidationModule.forRootAsync({
     cascade: config.cascade,
     backoff: config.backoff,
     chunkSize: config.chunkSize,
+    maxMessagesAwaitingSweeps: config.maxMessagesAwaitingSweeps,
     observer,
+    consumerListener: {
+      lag: (topic, partition, lag) => {
+        metrics.consumerLag.set({ topic, partition: String(partition) }, lag);
+      },
+      assigned: (partitions) => {
+        health.assigned(partitions);
+      },
+    },
     log: (level, message, extra) => {
       logger[level](extra, message);
     },

@@ -1,6 +1,23 @@
 import type { InvalidationCounts } from './invalidation-plan.js';
 import type { MessageOutcome } from './message-outcome.js';
 
+/** The operations retried with backoff, for metrics labels and logs. */
+export type RetryOperation =
+  | 'redis invalidation'
+  | 'pattern sweep'
+  | 'cascade lookup'
+  | 'dead-letter produce'
+  | 'offset commit';
+
+/** Where a partition's processing stands, for stall detection. */
+export type ProgressKind =
+  /** A batch arrived: messages up to `offset` are pending. */
+  | 'received'
+  /** Messages up to `offset` are applied (sweeps may still be pending). */
+  | 'resolved'
+  /** Offsets up to `offset` are committed to the group. */
+  | 'committed';
+
 /** What the processor reports, for metrics and logs. Every method must be cheap and not throw. */
 export interface BatchObserver {
   /** One call per message, once its outcome is applied and its offset resolved. */
@@ -11,11 +28,17 @@ export interface BatchObserver {
    */
   applied(counts: InvalidationCounts, durationMs: number, lagMs: readonly number[]): void;
   /** A transient failure that will be retried. */
-  retrying(operation: string, error: unknown, attempt: number, delayMs: number): void;
+  retrying(operation: RetryOperation, error: unknown, attempt: number, delayMs: number): void;
   /** Whether the last attempt to reach Redis succeeded (readiness). */
   redisHealthy(healthy: boolean): void;
-  /** Messages behind the partition's end after this batch (consumer lag). */
-  lag(topic: string, partition: number, lag: number): void;
+  /** A partition moved (or received work): see {@link ProgressKind}. */
+  progress(kind: ProgressKind, topic: string, partition: number, offset: string): void;
+  /** One pattern sweep finished (`counts` of that sweep), or failed for good (`error`). */
+  swept(pattern: string, durationMs: number, result: InvalidationCounts | { error: unknown }): void;
+  /** Sweeps requested and not finished yet (running or queued), after each change. */
+  sweepsPending(count: number): void;
+  /** A commit of a partition's watermark failed; it is retried with the next one. */
+  commitFailed(topic: string, partition: number, offset: string, error: unknown): void;
 }
 
 /** An observer that ignores everything, for tests and tools. */
@@ -24,5 +47,8 @@ export const silentObserver: BatchObserver = {
   applied: () => undefined,
   retrying: () => undefined,
   redisHealthy: () => undefined,
-  lag: () => undefined,
+  progress: () => undefined,
+  swept: () => undefined,
+  sweepsPending: () => undefined,
+  commitFailed: () => undefined,
 };

@@ -1,4 +1,4 @@
-export type { InvalidationCounts, InvalidationPlan } from './invalidation-plan.js';
+export type { ApplyOptions, InvalidationCounts, InvalidationPlan } from './invalidation-plan.js';
 export type {
   ConsumedMessage,
   DeadLetter,
@@ -24,9 +24,15 @@ export {
   type CodeHandlerRegistry,
   type InvalidationTargets,
 } from './code-handler.js';
-export { silentObserver, type BatchObserver } from './batch.observer.js';
+export {
+  silentObserver,
+  type BatchObserver,
+  type ProgressKind,
+  type RetryOperation,
+} from './batch.observer.js';
 export {
   PartitionBatchProcessor,
+  type IntervalTimer,
   type PartitionBatchProcessorDeps,
   type PartitionBatchProcessorOptions,
 } from './partition-batch.processor.js';

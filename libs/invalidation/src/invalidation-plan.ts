@@ -26,3 +26,9 @@ export interface InvalidationCounts {
   /** Keys that existed and were removed, leases included, over all three kinds. */
   removed: number;
 }
+
+/** Per-call options of {@link InvalidationApplier.apply}. */
+export interface ApplyOptions {
+  /** Stops a pattern sweep between two pages (shutdown); keys and tags are not interrupted. */
+  readonly signal?: AbortSignal;
+}

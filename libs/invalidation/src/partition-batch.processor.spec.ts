@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { InvalidatorError } from '#errors';
 import type { InvalidationPlan } from './invalidation-plan.js';
 import { BackoffPolicy } from '#retry';
-import { compileRules, type CascadeLookup } from '#rules';
+import { compileRules, type CascadeLookup, type RuleSet } from '#rules';
 import { silentObserver, type BatchObserver } from './batch.observer.js';
 import { MessagePreparer } from './message.preparer.js';
-import { PartitionBatchProcessor } from './partition-batch.processor.js';
+import { PartitionBatchProcessor, type IntervalTimer } from './partition-batch.processor.js';
 import type { ConsumedMessage, DeadLetter, PartitionBatch } from './partition-batch.types.js';
 
 const ruleSet = compileRules([
@@ -64,15 +64,27 @@ class FakeBatch implements PartitionBatch {
   readonly topic = topic;
   readonly partition = 0;
   resolved: string[] = [];
+  committed: string[] = [];
+  heartbeats = 0;
   running = true;
-  constructor(readonly messages: ConsumedMessage[]) {}
+  stale = false;
+  constructor(
+    readonly messages: ConsumedMessage[],
+    readonly epoch = 1,
+  ) {}
   resolveOffset(offset: string) {
     this.resolved.push(offset);
   }
-  commit = () => Promise.resolve();
-  heartbeat = () => Promise.resolve();
+  commit = (offset: string) => {
+    this.committed.push(offset);
+    return Promise.resolve();
+  };
+  heartbeat = () => {
+    this.heartbeats += 1;
+    return Promise.resolve();
+  };
   isRunning = () => this.running;
-  isStale = () => false;
+  isStale = () => this.stale;
 }
 
 const transient = () =>
@@ -81,21 +93,24 @@ const noLookup: CascadeLookup = { run: () => Promise.reject(new Error('no lookup
 const instant = new BackoffPolicy({ initialDelayMs: 0, maxDelayMs: 0 });
 
 function setup(options: {
-  apply?: (plan: InvalidationPlan) => Promise<void>;
+  apply?: (plan: InvalidationPlan, signal: AbortSignal | undefined) => Promise<void>;
   send?: (letters: readonly DeadLetter[]) => Promise<void>;
   lookup?: CascadeLookup;
   observer?: BatchObserver;
   chunkSize?: number;
+  rules?: RuleSet;
+  timer?: IntervalTimer;
+  maxMessagesAwaitingSweeps?: number;
 }) {
   const applied: InvalidationPlan[] = [];
   const letters: DeadLetter[] = [];
   const processor = new PartitionBatchProcessor(
     {
-      rules: () => ruleSet,
+      rules: () => options.rules ?? ruleSet,
       preparer: new MessagePreparer(options.lookup ?? noLookup, instant),
       applier: {
-        apply: async (plan) => {
-          await options.apply?.(plan);
+        apply: async (plan, applyOptions) => {
+          await options.apply?.(plan, applyOptions?.signal);
           applied.push(plan);
           return {
             keys: plan.keys.length,
@@ -115,8 +130,14 @@ function setup(options: {
       },
       observer: options.observer ?? silentObserver,
       backoff: instant,
+      ...(options.timer === undefined ? {} : { timer: options.timer }),
     },
-    { chunkSize: options.chunkSize ?? 500 },
+    {
+      chunkSize: options.chunkSize ?? 500,
+      ...(options.maxMessagesAwaitingSweeps === undefined
+        ? {}
+        : { maxMessagesAwaitingSweeps: options.maxMessagesAwaitingSweeps }),
+    },
   );
   return { processor, applied, letters };
 }
@@ -134,6 +155,7 @@ describe('PartitionBatchProcessor', () => {
       },
     ]);
     expect(batch.resolved).toEqual([batch.messages[2]?.offset]);
+    expect(batch.committed).toEqual([batch.messages[2]?.offset]);
   });
 
   it('resolves chunk by chunk, each after its own keys were applied', async () => {
@@ -185,6 +207,7 @@ describe('PartitionBatchProcessor', () => {
     await processor.process(batch);
     expect(applied).toHaveLength(0);
     expect(batch.resolved).toEqual([]);
+    expect(batch.committed).toEqual([]);
   });
 
   it('dead-letters an undecodable message and still processes the next one', async () => {
@@ -273,5 +296,287 @@ describe('PartitionBatchProcessor', () => {
       'product:3',
     ]);
     expect(batch.resolved).toEqual([batch.messages[2]?.offset]);
+  });
+});
+
+/** Product updates ask for a sweep of `search:*`; category updates only for a key. */
+const sweepRules = compileRules([
+  {
+    path: 'rules/sweeps.yaml',
+    text: `
+version: 1
+entities:
+  product: { table: public.products }
+  category: { table: public.categories }
+rules:
+  - name: product-pages
+    on: [product.updated]
+    invalidate:
+      - key: "product:{id}"
+      - pattern: "search:*"
+  - name: category-pages
+    on: [category.updated]
+    invalidate:
+      - key: "category:{id}"
+`,
+  },
+]);
+const productUpdate = (id: number) => update(id, 1, 1);
+const categoryUpdate = (id: number) => update(id, 0, 0, 'categories');
+
+interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Lets every pending callback run: a few turns of the event loop, no waiting on time. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i += 1) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A pattern sweep the test finishes by hand; key/tag plans apply at once. */
+function controlledSweeps() {
+  const sweeps: { pattern: string; done: Deferred; signal: AbortSignal | undefined }[] = [];
+  const apply = (plan: InvalidationPlan, signal: AbortSignal | undefined): Promise<void> => {
+    const pattern = plan.patterns[0];
+    if (pattern === undefined) return Promise.resolve();
+    expect(plan.keys).toEqual([]);
+    const done = deferred();
+    sweeps.push({ pattern, done, signal });
+    return done.promise;
+  };
+  return { sweeps, apply };
+}
+
+/** A fake interval timer: the test fires the ticks. */
+function manualTimer() {
+  const ticks = new Set<() => void>();
+  const timer: IntervalTimer = (_ms, tick) => {
+    ticks.add(tick);
+    return () => ticks.delete(tick);
+  };
+  return {
+    timer,
+    fire: () => {
+      for (const tick of ticks) tick();
+    },
+    get active() {
+      return ticks.size;
+    },
+  };
+}
+
+describe('PartitionBatchProcessor: patterns off the hot path', () => {
+  it('resolves later chunks while a sweep runs, and commits them only once it finished', async () => {
+    const { sweeps, apply } = controlledSweeps();
+    const { processor, applied } = setup({ rules: sweepRules, apply, chunkSize: 1 });
+    const batch = new FakeBatch([productUpdate(1), categoryUpdate(2), categoryUpdate(3)]);
+    await processor.process(batch);
+    expect(applied.flatMap((p) => p.keys)).toEqual(['product:1', 'category:2', 'category:3']);
+    expect(batch.resolved).toEqual(batch.messages.map((m) => m.offset));
+    expect(sweeps.map((s) => s.pattern)).toEqual(['search:*']);
+    expect(batch.committed).toEqual([]);
+    sweeps[0]?.done.resolve();
+    await settle();
+    expect(batch.committed).toEqual([batch.messages[2]?.offset]);
+  });
+
+  it('commits the chunks before the first one waiting on a sweep at once', async () => {
+    const { sweeps, apply } = controlledSweeps();
+    const { processor } = setup({ rules: sweepRules, apply, chunkSize: 1 });
+    const batch = new FakeBatch([categoryUpdate(1), productUpdate(2), categoryUpdate(3)]);
+    await processor.process(batch);
+    expect(batch.committed).toEqual([batch.messages[0]?.offset]);
+    sweeps[0]?.done.resolve();
+    await settle();
+    expect(batch.committed).toEqual([batch.messages[0]?.offset, batch.messages[2]?.offset]);
+  });
+
+  it('coalesces sweeps of one pattern: one running, one queued, whatever the requests', async () => {
+    const { sweeps, apply } = controlledSweeps();
+    const pending: number[] = [];
+    const observer = { ...silentObserver, sweepsPending: (n: number) => pending.push(n) };
+    const { processor } = setup({ rules: sweepRules, apply, chunkSize: 1, observer });
+    const first = new FakeBatch([productUpdate(1)]);
+    await processor.process(first);
+    const later = new FakeBatch([productUpdate(2), productUpdate(3), productUpdate(4)]);
+    await processor.process(later);
+    expect(sweeps).toHaveLength(1);
+    expect(pending.at(-1)).toBe(2);
+    // The running sweep started before the later events: it satisfies only the first.
+    // Commits go through the partition's latest batch.
+    sweeps[0]?.done.resolve();
+    await settle();
+    expect(later.committed).toEqual([first.messages[0]?.offset]);
+    expect(sweeps).toHaveLength(2);
+    sweeps[1]?.done.resolve();
+    await settle();
+    expect(later.committed[0]).toBe(first.messages[0]?.offset);
+    expect(later.committed.at(-1)).toBe(later.messages[2]?.offset);
+    expect(sweeps).toHaveLength(2);
+    expect(pending.at(-1)).toBe(0);
+  });
+
+  it('retries a sweep Redis refuses for now, and commits once it went through', async () => {
+    let failures = 2;
+    const { processor } = setup({
+      rules: sweepRules,
+      apply: (plan) =>
+        plan.patterns.length > 0 && failures-- > 0
+          ? Promise.reject(transient())
+          : Promise.resolve(),
+    });
+    const batch = new FakeBatch([productUpdate(1)]);
+    await processor.process(batch);
+    for (let turn = 0; turn < 100 && batch.committed.length === 0; turn += 1) await settle();
+    expect(failures).toBe(-1);
+    expect(batch.committed).toEqual([batch.messages[0]?.offset]);
+  });
+
+  it('dead-letters the messages whose sweep Redis refuses for good, then commits', async () => {
+    const refused = new InvalidatorError('REDIS_COMMAND_FAILED', 'NOPERM', { retriable: false });
+    const { sweeps, apply } = controlledSweeps();
+    const { processor, letters } = setup({ rules: sweepRules, apply, chunkSize: 2 });
+    const batch = new FakeBatch([productUpdate(1), categoryUpdate(2), productUpdate(3)]);
+    await processor.process(batch);
+    sweeps[0]?.done.reject(refused);
+    await settle();
+    sweeps[1]?.done.reject(refused);
+    await settle();
+    expect(letters.map((l) => l.message.offset)).toEqual([
+      batch.messages[0]?.offset,
+      batch.messages[2]?.offset,
+    ]);
+    expect(letters[0]?.error).toBe(refused);
+    expect(batch.committed).toEqual([batch.messages[1]?.offset, batch.messages[2]?.offset]);
+  });
+
+  it('on close, aborts the running sweep and never commits the offsets waiting on it', async () => {
+    const { sweeps, apply } = controlledSweeps();
+    const { processor } = setup({ rules: sweepRules, apply });
+    const batch = new FakeBatch([productUpdate(1)]);
+    await processor.process(batch);
+    processor.close();
+    expect(sweeps[0]?.signal?.aborted).toBe(true);
+    sweeps[0]?.done.resolve();
+    await settle();
+    expect(batch.committed).toEqual([]);
+    expect(processor.messagesAwaitingSweeps).toBe(0);
+  });
+
+  it('forgets the waiting offsets of an earlier epoch (rebalance): they are redelivered', async () => {
+    const { sweeps, apply } = controlledSweeps();
+    const { processor } = setup({ rules: sweepRules, apply });
+    const before = new FakeBatch([productUpdate(1)], 1);
+    await processor.process(before);
+    const after = new FakeBatch([categoryUpdate(2)], 2);
+    await processor.process(after);
+    expect(after.committed).toEqual([after.messages[0]?.offset]);
+    sweeps[0]?.done.resolve();
+    await settle();
+    expect(before.committed).toEqual([]);
+  });
+
+  it('bounds the messages waiting on sweeps: a batch waits, heartbeating, for room', async () => {
+    const { sweeps, apply } = controlledSweeps();
+    const clock = manualTimer();
+    const { processor } = setup({
+      rules: sweepRules,
+      apply,
+      chunkSize: 1,
+      maxMessagesAwaitingSweeps: 1,
+      timer: clock.timer,
+    });
+    const batch = new FakeBatch([productUpdate(1), productUpdate(2), productUpdate(3)]);
+    let finished = false;
+    const processing = processor.process(batch).then(() => (finished = true));
+    await settle();
+    expect(batch.resolved).toEqual([batch.messages[0]?.offset, batch.messages[1]?.offset]);
+    expect(processor.messagesAwaitingSweeps).toBe(2);
+    clock.fire();
+    expect(batch.heartbeats).toBe(1);
+    expect(finished).toBe(false);
+    sweeps[0]?.done.resolve();
+    await settle();
+    sweeps[1]?.done.resolve();
+    await processing;
+    expect(batch.resolved).toHaveLength(3);
+  });
+});
+
+describe('PartitionBatchProcessor: heartbeats and overlapped stages', () => {
+  it('heartbeats while a chunk is in flight, and stops the timer after the batch', async () => {
+    const clock = manualTimer();
+    const slow = deferred();
+    const { processor } = setup({ apply: () => slow.promise, timer: clock.timer });
+    const batch = new FakeBatch([update(1, 5, 5)]);
+    const processing = processor.process(batch);
+    await settle();
+    clock.fire();
+    clock.fire();
+    expect(batch.heartbeats).toBe(2);
+    expect(batch.resolved).toEqual([]);
+    slow.resolve();
+    await processing;
+    expect(clock.active).toBe(0);
+  });
+
+  it('stops at the chunk boundary without resolving once a heartbeat found a rebalance', async () => {
+    const clock = manualTimer();
+    const slow = deferred();
+    const { processor } = setup({ apply: () => slow.promise, timer: clock.timer, chunkSize: 1 });
+    const batch = new FakeBatch([update(1, 5, 5), update(2, 5, 5)]);
+    batch.heartbeat = () => {
+      batch.stale = true;
+      return Promise.resolve();
+    };
+    const processing = processor.process(batch);
+    await settle();
+    clock.fire();
+    slow.resolve();
+    await processing;
+    expect(batch.resolved).toEqual([]);
+    expect(batch.committed).toEqual([]);
+  });
+
+  it("prepares the next chunk while this one's deletes are in flight, resolving in order", async () => {
+    const events: string[] = [];
+    const firstApply = deferred();
+    const lookup: CascadeLookup = {
+      run: () => {
+        events.push('lookup of chunk 2');
+        return Promise.resolve([]);
+      },
+    };
+    const { processor } = setup({
+      chunkSize: 1,
+      lookup,
+      apply: (plan) => {
+        events.push(`apply ${plan.keys.join(' ')}`);
+        return plan.keys.includes('product:1') ? firstApply.promise : Promise.resolve();
+      },
+    });
+    const batch = new FakeBatch([update(1, 5, 5), update(7, 0, 0, 'categories')]);
+    batch.resolveOffset = (offset) => events.push(`resolve ${offset}`);
+    const processing = processor.process(batch);
+    await settle();
+    expect(events.sort()).toEqual(['apply category:5:products product:1', 'lookup of chunk 2']);
+    firstApply.resolve();
+    await processing;
+    expect(events.slice(2)).toEqual([
+      `resolve ${batch.messages[0]?.offset}`,
+      'apply category:7',
+      `resolve ${batch.messages[1]?.offset}`,
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import type { InvalidationCounts, InvalidationPlan } from './invalidation-plan.js';
+import type { ApplyOptions, InvalidationCounts, InvalidationPlan } from './invalidation-plan.js';
 
 /** One consumed Kafka message, as the consumer adapter hands it over. */
 export interface ConsumedMessage {
@@ -14,17 +14,31 @@ export interface ConsumedMessage {
 
 /**
  * Messages of one partition, in offset order, with the controls of the consumer that fetched
- * them. Nothing is committed that was not passed to `resolveOffset`.
+ * them. Resolving an offset only lets the consumer fetch onward; nothing is committed to the
+ * group but what is passed to `commit`, so a resolved offset can wait (on a pattern sweep) and be
+ * redelivered after a crash or a rebalance.
  */
 export interface PartitionBatch {
   readonly topic: string;
   readonly partition: number;
+  /**
+   * The group generation the batch was fetched in. Changes on each rebalance, after which the
+   * consumer fetches again from the committed offset: state kept for an earlier epoch is void.
+   */
+  readonly epoch: number;
   readonly messages: readonly ConsumedMessage[];
-  /** Marks `offset` and everything before it in this partition as done. */
+  /** Marks `offset` and everything before it in this partition as applied: fetch onward. */
   resolveOffset(offset: string): void;
-  /** Commits resolved offsets if the commit interval or threshold says so. */
-  commit(): Promise<void>;
-  /** Tells the group coordinator this member is alive (long batches, long retries). */
+  /**
+   * Commits `offset` and everything before it in this partition to the group (the next start
+   * after a crash). May be called after the batch ended; does nothing once the epoch changed, so
+   * a partition that went to another member is never rewound. Rejects when Kafka refuses.
+   */
+  commit(offset: string): Promise<void>;
+  /**
+   * Tells the group coordinator this member is alive (long steps); cheap, sends at most once per
+   * heartbeat interval. A rebalance makes the batch stale instead of rejecting.
+   */
   heartbeat(): Promise<void>;
   /** False once the consumer is stopping. */
   isRunning(): boolean;
@@ -43,7 +57,10 @@ export interface DeadLetterSink {
   send(letters: readonly DeadLetter[]): Promise<void>;
 }
 
-/** Port to Redis. Throwing a retriable error makes the caller retry the same plan. */
+/**
+ * Port to Redis. Throwing a retriable error makes the caller retry the same plan; `signal` stops
+ * a pattern sweep early (the plan is then not applied and must not count as applied).
+ */
 export interface InvalidationApplier {
-  apply(plan: InvalidationPlan): Promise<InvalidationCounts>;
+  apply(plan: InvalidationPlan, options?: ApplyOptions): Promise<InvalidationCounts>;
 }

@@ -13,14 +13,37 @@ export interface KafkaBatchConsumerConfig {
   readonly fromBeginning?: boolean;
   /** Partitions processed at the same time (order is kept within each). @default 3 */
   readonly partitionsConsumedConcurrently?: number;
-  /** @default 30000 */
+  /**
+   * How long the coordinator waits for a heartbeat before it evicts the member and hands its
+   * partitions to others (the gap after a crash). Batches heartbeat through every long step, so
+   * this need not cover a step; the broker bounds it by `group.min.session.timeout.ms` (6 s by
+   * default) and `group.max.session.timeout.ms`. @default 10000
+   */
   readonly sessionTimeoutMs?: number;
-  /** @default 3000 */
+  /** At most a third of the session timeout. @default 3000 */
   readonly heartbeatIntervalMs?: number;
-  /** Resolved offsets are committed at least this often. @default 1000 */
-  readonly autoCommitIntervalMs?: number;
+  /**
+   * How long a fetch waits for data. An idle kafkajs consumer heartbeats only between fetches,
+   * so this must stay well under the heartbeat interval, or an idle member is evicted under a
+   * short session timeout (kafkajs's own default, 5 s, is most of a 6 s session). @default 1000
+   */
+  readonly maxWaitTimeMs?: number;
   /** @default 1048576 */
   readonly maxBytesPerPartition?: number;
+}
+
+/** A partition of the group's assignment. */
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** What the consumer reports from kafkajs's own instrumentation. Methods must not throw. */
+export interface ConsumerListener {
+  /** Messages behind the partition's end after a batch (consumer lag). */
+  lag?(topic: string, partition: number, lag: number): void;
+  /** The member's partitions after each (re)join. */
+  assigned?(partitions: readonly TopicPartition[]): void;
 }
 
 /** Observable state, for readiness. */
@@ -30,18 +53,20 @@ export interface ConsumerState {
 }
 
 /**
- * The consumer group, on kafkajs `eachBatch` with manual offset resolution: kafkajs commits only
- * offsets the handler resolved, so nothing is committed before its invalidations are applied.
+ * The consumer group, on kafkajs `eachBatch` with manual offsets: the handler resolves offsets
+ * once applied (kafkajs then fetches onward) and commits, separately, the offsets whose pattern
+ * sweeps are done too. kafkajs's auto-commit is off: it would commit resolved offsets.
  */
 export class KafkaBatchConsumer implements ConsumerState {
   private consumer: Consumer | null = null;
   private joinedGroup = false;
+  /** Bumped on each rebalance: a batch of an older epoch commits nothing. */
+  private epoch = 0;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly config: KafkaBatchConsumerConfig,
-    private readonly onLag: (topic: string, partition: number, lag: number) => void = () =>
-      undefined,
+    private readonly listener: ConsumerListener = {},
   ) {}
 
   get joined(): boolean {
@@ -51,66 +76,118 @@ export class KafkaBatchConsumer implements ConsumerState {
   async start(handler: (batch: PartitionBatch) => Promise<void>): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.config.groupId,
-      sessionTimeout: this.config.sessionTimeoutMs ?? 30_000,
+      sessionTimeout: this.config.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: this.config.heartbeatIntervalMs ?? 3_000,
+      maxWaitTimeInMs: this.config.maxWaitTimeMs ?? 1_000,
       maxBytesPerPartition: this.config.maxBytesPerPartition ?? 1_048_576,
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      this.joinedGroup = true;
-    });
-    for (const event of [consumer.events.CRASH, consumer.events.STOP, consumer.events.DISCONNECT]) {
-      consumer.on(event, () => {
-        this.joinedGroup = false;
-      });
-    }
+    this.instrument(consumer);
     await consumer.connect();
     await consumer.subscribe({
       topics: [...this.config.topics],
       fromBeginning: this.config.fromBeginning ?? true,
     });
     await consumer.run({
-      autoCommit: true,
-      autoCommitInterval: this.config.autoCommitIntervalMs ?? 1_000,
+      autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.config.partitionsConsumedConcurrently ?? 3,
-      eachBatch: async (payload) => {
-        await handler(toPartitionBatch(payload));
-        this.onLag(payload.batch.topic, payload.batch.partition, Number(payload.batch.offsetLag()));
-      },
+      eachBatch: (payload) => handler(this.toPartitionBatch(payload)),
     });
   }
 
-  /** Stops fetching, lets the in-flight batches end, commits what was resolved, disconnects. */
+  /**
+   * Stops fetching, lets the in-flight batches end (they commit what they applied), leaves the
+   * group and disconnects.
+   */
   async stop(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = null;
     if (consumer === null) return;
     await consumer.disconnect();
   }
+
+  private instrument(consumer: Consumer): void {
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.epoch += 1;
+      this.joinedGroup = true;
+      const assignment = Object.entries(event.payload.memberAssignment);
+      this.listener.assigned?.(
+        assignment.flatMap(([topic, partitions]) =>
+          partitions.map((partition) => ({ topic, partition })),
+        ),
+      );
+    });
+    consumer.on(consumer.events.REBALANCING, () => {
+      this.epoch += 1;
+    });
+    for (const event of [consumer.events.CRASH, consumer.events.STOP, consumer.events.DISCONNECT]) {
+      consumer.on(event, () => {
+        this.joinedGroup = false;
+      });
+    }
+    consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+      const { topic, partition, offsetLag } = event.payload;
+      this.listener.lag?.(topic, partition, Number(offsetLag));
+    });
+  }
+
+  private toPartitionBatch(payload: EachBatchPayload): PartitionBatch {
+    const { batch } = payload;
+    const epoch = this.epoch;
+    let lost = false;
+    const messages: ConsumedMessage[] = batch.messages.map((m) => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: m.offset,
+      key: m.key ?? null,
+      value: m.value ?? null,
+      headers: m.headers ?? {},
+      timestamp: m.timestamp,
+    }));
+    return {
+      topic: batch.topic,
+      partition: batch.partition,
+      epoch,
+      messages,
+      resolveOffset: (offset) => {
+        payload.resolveOffset(offset);
+      },
+      commit: async (offset) => {
+        if (this.epoch !== epoch) return;
+        // The group's committed offset is the next one to read. This payload function commits
+        // through the consumer group directly, so it also works while the consumer stops.
+        const next = (BigInt(offset) + 1n).toString();
+        await payload.commitOffsetsIfNecessary({
+          topics: [
+            { topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] },
+          ],
+        });
+      },
+      heartbeat: async () => {
+        try {
+          await payload.heartbeat();
+        } catch (error) {
+          // The group is rebalancing or forgot this member: kafkajs rejoins on its own next
+          // heartbeat; this batch is no longer wanted.
+          if (isRebalanceError(error)) lost = true;
+          else throw error;
+        }
+      },
+      isRunning: () => payload.isRunning(),
+      isStale: () => lost || this.epoch !== epoch || payload.isStale(),
+    };
+  }
 }
 
-function toPartitionBatch(payload: EachBatchPayload): PartitionBatch {
-  const { batch } = payload;
-  const messages: ConsumedMessage[] = batch.messages.map((m) => ({
-    topic: batch.topic,
-    partition: batch.partition,
-    offset: m.offset,
-    key: m.key ?? null,
-    value: m.value ?? null,
-    headers: m.headers ?? {},
-    timestamp: m.timestamp,
-  }));
-  return {
-    topic: batch.topic,
-    partition: batch.partition,
-    messages,
-    resolveOffset: (offset) => {
-      payload.resolveOffset(offset);
-    },
-    commit: () => payload.commitOffsetsIfNecessary(),
-    heartbeat: () => payload.heartbeat(),
-    isRunning: () => payload.isRunning(),
-    isStale: () => payload.isStale(),
-  };
+const REBALANCE_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+]);
+
+function isRebalanceError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return false;
+  return typeof error.type === 'string' && REBALANCE_ERRORS.has(error.type);
 }

@@ -84,13 +84,14 @@ function change(event: string, id = 7n): DecodedChange {
 class TestModule {}
 
 const consumer = { start: vi.fn(() => Promise.resolve()), stop: vi.fn(() => Promise.resolve()) };
+const processor = { close: vi.fn() };
 const registry = new ChangeHandlerRegistry();
 let app: INestMicroservice;
 
 beforeAll(async () => {
   const transport = new DebeziumTransport(
     consumer as unknown as KafkaBatchConsumer,
-    {} as PartitionBatchProcessor,
+    processor as unknown as PartitionBatchProcessor,
     registry,
   );
   app = await NestFactory.createMicroservice(TestModule, { strategy: transport, logger: false });
@@ -152,8 +153,9 @@ describe('DebeziumTransport', () => {
 });
 
 describe('DebeziumTransport shutdown', () => {
-  it('stops the consumer when the app closes', async () => {
+  it('stops the consumer, then the pattern sweeps, when the app closes', async () => {
     await app.close();
     expect(consumer.stop).toHaveBeenCalled();
+    expect(processor.close).toHaveBeenCalled();
   });
 });

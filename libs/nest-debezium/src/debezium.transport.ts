@@ -70,6 +70,8 @@ export class DebeziumTransport
   /** Stops fetching; in-flight batches end at a chunk boundary, resolved offsets are committed. */
   async close(): Promise<void> {
     await this.consumer.stop();
+    // Sweeps still running stop at their next page; their events' offsets stay uncommitted.
+    this.processor.close();
     this._status$.next('disconnected');
   }
 

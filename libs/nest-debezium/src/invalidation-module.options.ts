@@ -1,5 +1,5 @@
 import type { BatchObserver } from '#invalidation';
-import type { KafkaBatchConsumerConfig, KafkaConnectionConfig } from '#kafka';
+import type { ConsumerListener, KafkaBatchConsumerConfig, KafkaConnectionConfig } from '#kafka';
 import type { RedisConnectionConfig } from '#redis-invalidation';
 import type { BackoffOptions } from '#retry';
 import type { ExpandOptions, RuleSet } from '#rules';
@@ -31,8 +31,15 @@ export interface InvalidationModuleOptions {
   readonly backoff?: BackoffOptions;
   /** Messages prepared, coalesced and applied together. @default PartitionBatchProcessor's */
   readonly chunkSize?: number;
-  /** Receives outcomes, retries and lag (metrics, logs). @default silent */
+  /**
+   * Applied messages whose offsets may wait on pattern sweeps before batches wait too.
+   * @default PartitionBatchProcessor's
+   */
+  readonly maxMessagesAwaitingSweeps?: number;
+  /** Receives outcomes, retries, progress and sweeps (metrics, logs, health). @default silent */
   readonly observer?: BatchObserver;
+  /** Receives consumer lag and partition assignments from kafkajs. @default ignored */
+  readonly consumerListener?: ConsumerListener;
   /** Where kafkajs and Redis connection messages go. @default ignored */
   readonly log?: (
     level: 'error' | 'warn' | 'info' | 'debug',

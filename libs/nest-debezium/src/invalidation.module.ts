@@ -91,11 +91,9 @@ const providers: Provider[] = [
   },
   {
     provide: KafkaBatchConsumer,
-    inject: [Kafka, MODULE_OPTIONS_TOKEN, BATCH_OBSERVER],
-    useFactory: (kafka: Kafka, options: Options, observer: BatchObserver) =>
-      new KafkaBatchConsumer(kafka, options.consumer, (topic, partition, lag) => {
-        observer.lag(topic, partition, lag);
-      }),
+    inject: [Kafka, MODULE_OPTIONS_TOKEN],
+    useFactory: (kafka: Kafka, options: Options) =>
+      new KafkaBatchConsumer(kafka, options.consumer, options.consumerListener),
   },
   { provide: ChangeHandlerRegistry, useValue: new ChangeHandlerRegistry() },
   {
@@ -131,7 +129,12 @@ const providers: Provider[] = [
           observer,
           backoff: new BackoffPolicy(options.backoff),
         },
-        options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize },
+        {
+          ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
+          ...(options.maxMessagesAwaitingSweeps === undefined
+            ? {}
+            : { maxMessagesAwaitingSweeps: options.maxMessagesAwaitingSweeps }),
+        },
       ),
   },
   {

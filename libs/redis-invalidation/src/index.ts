@@ -26,6 +26,7 @@ export {
   RedisCommandError,
   RedisInvalidationError,
   RedisNotReadyError,
+  RedisSweepAbortedError,
   RedisTimeoutError,
   RedisUnavailableError,
   RedisWrongTypeError,

@@ -1,7 +1,7 @@
 import { keySlot, leasePatternFor } from '#cache-keys';
 import type { Redis } from 'ioredis';
 import type { RedisClient } from './redis-client.factory.js';
-import { toRedisInvalidationError } from './redis-invalidation.error.js';
+import { RedisSweepAbortedError, toRedisInvalidationError } from './redis-invalidation.error.js';
 import { execPipeline, isCluster, mastersOf, settleAll, sumReplies } from './redis-topology.js';
 import { type Clock, ScanRateLimiter, systemClock } from './scan-rate.limiter.js';
 import { planUnlinkBatches } from './unlink-batches.js';
@@ -51,15 +51,18 @@ export class PatternSweeper {
     this.clock = options.clock ?? systemClock;
   }
 
-  /** Sweeps every pattern in `patterns` (deduplicated), one after the other, masters in parallel. */
-  async sweep(patterns: Iterable<string>): Promise<PatternResult> {
+  /**
+   * Sweeps every pattern in `patterns` (deduplicated), one after the other, masters in parallel.
+   * `signal` stops the sweep between two pages with a {@link RedisSweepAbortedError}.
+   */
+  async sweep(patterns: Iterable<string>, signal?: AbortSignal): Promise<PatternResult> {
     const distinct = [...new Set(patterns)];
     const total: PatternResult = { patterns: distinct.length, matches: 0, removed: 0 };
     for (const pattern of distinct) {
       const perNode = await settleAll(
         mastersOf(this.client).map(async (node) => {
-          const keys = await this.sweepNode(node, pattern, true);
-          const leases = await this.sweepNode(node, leasePatternFor(pattern), false);
+          const keys = await this.sweepNode(node, pattern, true, signal);
+          const leases = await this.sweepNode(node, leasePatternFor(pattern), false, signal);
           return { matches: keys.matches, removed: keys.removed + leases.removed };
         }),
         `sweep ${pattern}`,
@@ -76,6 +79,7 @@ export class PatternSweeper {
     node: Redis,
     match: string,
     withLeases: boolean,
+    signal: AbortSignal | undefined,
   ): Promise<{ matches: number; removed: number }> {
     const limiter = new ScanRateLimiter(this.perSecond, this.clock);
     const slotOf = isCluster(this.client) ? { slotOf: keySlot } : {};
@@ -83,6 +87,7 @@ export class PatternSweeper {
     let removed = 0;
     let cursor = '0';
     do {
+      if (signal?.aborted === true) throw new RedisSweepAbortedError(match);
       let page: string[];
       try {
         [cursor, page] = await node.scan(cursor, 'MATCH', match, 'COUNT', this.scanCount);

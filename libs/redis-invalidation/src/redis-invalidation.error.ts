@@ -42,6 +42,15 @@ export class RedisCommandError extends RedisInvalidationError {
   }
 }
 
+/** A pattern sweep was stopped by its caller (shutdown): the sweep is incomplete, not failed. */
+export class RedisSweepAbortedError extends RedisInvalidationError {
+  constructor(match: string) {
+    super('REDIS_SWEEP_ABORTED', `sweep of ${match} stopped before it finished`, {
+      retriable: false,
+    });
+  }
+}
+
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

@@ -1,4 +1,9 @@
-import type { InvalidationApplier, InvalidationCounts, InvalidationPlan } from '#invalidation';
+import type {
+  ApplyOptions,
+  InvalidationApplier,
+  InvalidationCounts,
+  InvalidationPlan,
+} from '#invalidation';
 import { KeyDeleter, type KeyDeleterOptions } from './key-deleter.js';
 import { PatternSweeper, type PatternSweeperOptions } from './pattern-sweeper.js';
 import {
@@ -48,11 +53,11 @@ export class RedisInvalidator implements InvalidationApplier {
   }
 
   /** Deletes everything `plan` names. */
-  async apply(plan: InvalidationPlan): Promise<InvalidationCounts> {
+  async apply(plan: InvalidationPlan, options: ApplyOptions = {}): Promise<InvalidationCounts> {
     assertReady(this.client);
     const keys = await this.keyDeleter.unlink(plan.keys);
     const tags = await this.tagInvalidator.invalidate(plan.tags);
-    const patterns = await this.patternSweeper.sweep(plan.patterns);
+    const patterns = await this.patternSweeper.sweep(plan.patterns, options.signal);
     return {
       keys: keys.requested,
       tags: tags.tags,

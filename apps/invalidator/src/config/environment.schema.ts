@@ -43,6 +43,8 @@ export const environmentSchema = z.object({
   INVALIDATOR_CASCADE_MAX_DEPTH: integer(0, 32).optional(),
   INVALIDATOR_CASCADE_MAX_FANOUT: integer(1, 1_000_000).optional(),
   INVALIDATOR_CHUNK_SIZE: integer(1, 100_000).optional(),
+  INVALIDATOR_MAX_MESSAGES_AWAITING_SWEEPS: integer(1, 10_000_000).optional(),
+  INVALIDATOR_STALL_TIMEOUT_MS: integer(1_000, 3_600_000).default(60_000),
   INVALIDATOR_HTTP_HOST: z.string().default('127.0.0.1'),
   INVALIDATOR_HTTP_PORT: integer(0, 65535).default(53000),
   INVALIDATOR_HTTP_BODY_LIMIT_BYTES: integer(256, 10_485_760).default(65_536),

@@ -31,6 +31,10 @@ export interface InvalidatorConfig {
   readonly cascade: ExpandOptions;
   /** Messages per chunk; undefined for the processor's default. */
   readonly chunkSize: number | undefined;
+  /** Applied messages whose offsets may wait on pattern sweeps; undefined for the processor's default. */
+  readonly maxMessagesAwaitingSweeps: number | undefined;
+  /** A partition with pending work and no progress for this long makes readiness fail. */
+  readonly stallTimeoutMs: number;
   readonly http: {
     readonly host: string;
     readonly port: number;
@@ -137,6 +141,8 @@ function toConfig(env: Environment): InvalidatorConfig {
       maxFanOut: env.INVALIDATOR_CASCADE_MAX_FANOUT,
     },
     chunkSize: env.INVALIDATOR_CHUNK_SIZE,
+    maxMessagesAwaitingSweeps: env.INVALIDATOR_MAX_MESSAGES_AWAITING_SWEEPS,
+    stallTimeoutMs: env.INVALIDATOR_STALL_TIMEOUT_MS,
     http: {
       host: env.INVALIDATOR_HTTP_HOST,
       port: env.INVALIDATOR_HTTP_PORT,

@@ -1,5 +1,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** One assigned partition and whether it is stalled. */
+export interface PartitionStall {
+  readonly topic: string;
+  readonly partition: number;
+  readonly stalled: boolean;
+}
+
 /** The service's Prometheus metrics, on a registry of its own (process metrics included). */
 export class InvalidatorMetrics {
   readonly registry = new Registry();
@@ -37,14 +44,8 @@ export class InvalidatorMetrics {
   });
   readonly retries = new Counter({
     name: 'invalidator_retries_total',
-    help: 'Transient failures retried, by operation.',
+    help: 'Transient failures retried, by operation (redis invalidation, pattern sweep, cascade lookup, dead-letter produce, offset commit).',
     labelNames: ['operation'] as const,
-    registers: [this.registry],
-  });
-  readonly errors = new Counter({
-    name: 'invalidator_errors_total',
-    help: 'Errors by component (redis, database, kafka).',
-    labelNames: ['component'] as const,
     registers: [this.registry],
   });
   readonly deadLetters = new Counter({
@@ -60,7 +61,38 @@ export class InvalidatorMetrics {
     registers: [this.registry],
   });
 
+  readonly sweepsPending = new Gauge({
+    name: 'invalidator_sweeps_pending',
+    help: 'Pattern sweeps requested and not finished (running or queued; at most two per pattern).',
+    registers: [this.registry],
+  });
+  readonly sweepDuration = new Histogram({
+    name: 'invalidator_sweep_duration_seconds',
+    help: 'Time of one pattern sweep (keys and leases, all masters), retries included.',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
+  /** Read at each scrape: a stall is the absence of events, so no event could set it. */
+  private stallSource: () => readonly PartitionStall[] = () => [];
+  readonly partitionStalled: Gauge<'topic' | 'partition'> = new Gauge({
+    name: 'invalidator_partition_stalled',
+    help: 'Assigned partitions: 1 when pending work made no progress for INVALIDATOR_STALL_TIMEOUT_MS.',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.partitionStalled.reset();
+      for (const { topic, partition, stalled } of this.stallSource()) {
+        this.partitionStalled.set({ topic, partition: String(partition) }, stalled ? 1 : 0);
+      }
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'invalidator_' });
+  }
+
+  /** Where `invalidator_partition_stalled` reads the assigned partitions' stall flags. */
+  observeStalls(source: () => readonly PartitionStall[]): void {
+    this.stallSource = source;
   }
 }

@@ -5,22 +5,18 @@ import {
   type BatchObserver,
   type InvalidationCounts,
   type MessageOutcome,
+  type ProgressKind,
+  type RetryOperation,
 } from '#invalidation';
+import type { HealthState } from '../health/health.state.js';
 import type { InvalidatorMetrics } from './invalidator.metrics.js';
 
-const COMPONENT_OF: Record<string, string> = {
-  'redis invalidation': 'redis',
-  'cascade lookup': 'database',
-  'dead-letter produce': 'kafka',
-};
-
-/** Turns what the batch processor reports into metrics, logs and the Redis health flag. */
+/** Turns what the batch processor reports into metrics, logs and health state. */
 export class MetricsObserver implements BatchObserver {
-  redisOk = true;
-
   constructor(
     private readonly metrics: InvalidatorMetrics,
     private readonly logger: Logger,
+    private readonly health: HealthState,
   ) {}
 
   outcome(outcome: MessageOutcome): void {
@@ -50,11 +46,9 @@ export class MetricsObserver implements BatchObserver {
     this.metrics.invalidated.inc({ kind: 'key' }, counts.keys);
     this.metrics.invalidated.inc({ kind: 'tag' }, counts.tags);
     this.metrics.invalidated.inc({ kind: 'tag_member' }, counts.tagMembers);
-    this.metrics.invalidated.inc({ kind: 'pattern' }, counts.patterns);
-    this.metrics.invalidated.inc({ kind: 'pattern_match' }, counts.patternMatches);
     this.metrics.chunkDuration.observe(durationMs / 1000);
     for (const lag of lagMs) this.metrics.lag.observe(lag / 1000);
-    if (counts.keys + counts.tags + counts.patterns > 0) {
+    if (counts.keys + counts.tags > 0) {
       // One line per applied chunk (not per message), so a busy stream does not flood the logs.
       this.logger.info(
         {
@@ -68,18 +62,49 @@ export class MetricsObserver implements BatchObserver {
     }
   }
 
-  retrying(operation: string, error: unknown, attempt: number, delayMs: number): void {
+  retrying(operation: RetryOperation, error: unknown, attempt: number, delayMs: number): void {
     this.metrics.retries.inc({ operation });
-    this.metrics.errors.inc({ component: COMPONENT_OF[operation] ?? 'other' });
     this.logger.warn({ operation, attempt, delayMs, error: describeError(error) }, 'retrying');
   }
 
   redisHealthy(healthy: boolean): void {
-    if (healthy && !this.redisOk) this.logger.info('redis reachable again');
-    this.redisOk = healthy;
+    if (this.health.redisHealthy(healthy)) this.logger.info('redis reachable again');
   }
 
-  lag(topic: string, partition: number, lag: number): void {
-    this.metrics.consumerLag.set({ topic, partition: String(partition) }, lag);
+  progress(kind: ProgressKind, topic: string, partition: number, offset: string): void {
+    this.health.progress(kind, topic, partition, offset);
+  }
+
+  swept(
+    pattern: string,
+    durationMs: number,
+    result: InvalidationCounts | { error: unknown },
+  ): void {
+    this.metrics.sweepDuration.observe(durationMs / 1000);
+    if ('error' in result) {
+      this.logger.error(
+        { pattern, durationMs, error: describeError(result.error) },
+        'pattern sweep refused; the messages that asked for it go to the dead-letter topic',
+      );
+      return;
+    }
+    this.metrics.invalidated.inc({ kind: 'pattern' }, result.patterns);
+    this.metrics.invalidated.inc({ kind: 'pattern_match' }, result.patternMatches);
+    this.logger.info(
+      { pattern, durationMs, matches: result.patternMatches, removed: result.removed },
+      'swept',
+    );
+  }
+
+  sweepsPending(count: number): void {
+    this.metrics.sweepsPending.set(count);
+  }
+
+  commitFailed(topic: string, partition: number, offset: string, error: unknown): void {
+    this.metrics.retries.inc({ operation: 'offset commit' });
+    this.logger.warn(
+      { topic, partition, offset, error: describeError(error) },
+      'offset commit failed; retried with the next watermark',
+    );
   }
 }
