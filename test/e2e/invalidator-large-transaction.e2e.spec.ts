@@ -40,12 +40,10 @@ rules:
 afterAll(async () => {
   await killAllInvalidators();
   const started: Partial<{ redis: Redis; pipeline: CdcPipeline }> = { redis, pipeline };
-  if (started.redis && started.pipeline) {
+  const { redis: client, pipeline: cdc } = started;
+  if (client && cdc) {
     for (let id = FIRST_ID; id < FIRST_ID + ROWS; id += 5_000) {
-      const keys = Array.from({ length: 5_000 }, (_, i) =>
-        started.pipeline!.key(`product:${id + i}`),
-      );
-      await started.redis.unlink(...keys);
+      await client.unlink(...Array.from({ length: 5_000 }, (_, i) => cdc.key(`product:${id + i}`)));
     }
   }
   started.redis?.disconnect();
