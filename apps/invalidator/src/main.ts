@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { pino } from 'pino';
 import { describeError } from '#errors';
 import { DebeziumTransport } from '#nest-debezium';
 import { compileConfig } from './config/invalidator.config.js';
+import { applyBodyLimits } from './http/body-limits.js';
 import { InvalidatorModule } from './invalidator.module.js';
 import { PinoNestLogger } from './observability/pino-nest.logger.js';
 import { RulesRegistry } from './rules/rules.registry.js';
@@ -28,10 +30,14 @@ async function main(): Promise<void> {
     process.exit(78);
   }
   const logger = pino({ name: 'invalidator', level: config.logLevel, redact: SECRET_LOG_PATHS });
-  const app = await NestFactory.create(InvalidatorModule.forRoot(config, logger), {
-    logger: new PinoNestLogger(logger),
-    rawBody: true,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    InvalidatorModule.forRoot(config, logger),
+    {
+      logger: new PinoNestLogger(logger),
+      rawBody: true,
+    },
+  );
+  applyBodyLimits(app, config.http.bodyLimitBytes);
   // useProcessExit: exit 0 after a clean close (the default re-raises the signal, which can end
   // the process before the last log lines are written).
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });

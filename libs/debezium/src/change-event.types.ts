@@ -52,6 +52,10 @@ export interface RowChangeEvent {
   readonly table: string;
   readonly key: Row | null;
   readonly before: Row | null;
+  /**
+   * For an update, a TOASTed column the update left unchanged holds the before-image's value when
+   * the before-image has it (REPLICA IDENTITY FULL), `__debezium_unavailable_value` otherwise.
+   */
   readonly after: Row | null;
   readonly source: SourceInfo;
   /** When Debezium processed the change, in epoch milliseconds. */

@@ -1,12 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, DecodeError, HEARTBEAT_TOPIC_PREFIX } from './index.js';
+import { decodeMessage, DecodeError, HEARTBEAT_TOPIC_PREFIX, UNAVAILABLE_VALUE } from './index.js';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../../../test/fixtures/debezium/${name}`, import.meta.url), 'utf8');
 const topic = 'catalog.public.products';
 const decode = (name: string, at = topic) =>
   decodeMessage({ topic: at, key: null, value: fixture(name) });
+
+/** A captured message (`{topic, key, value}`) with its value re-serialized, optionally edited. */
+const captured = (
+  name: string,
+  edit: (value: Record<string, unknown>) => void = () => undefined,
+) => {
+  const message = JSON.parse(fixture(name)) as {
+    topic: string;
+    key: string;
+    value: Record<string, unknown>;
+  };
+  edit(message.value);
+  return decodeMessage({
+    topic: message.topic,
+    key: message.key,
+    value: JSON.stringify(message.value),
+  });
+};
 
 describe('decodeMessage', () => {
   it('decodes a create with source info, exact integers and decimal strings', () => {
@@ -141,5 +159,24 @@ describe('decodeMessage', () => {
 
   it('rejects a key that is not an object', () => {
     expect(() => decodeMessage({ topic, key: '42', value: null })).toThrow(DecodeError);
+  });
+
+  describe('an update that left a TOASTed column unchanged', () => {
+    it('REPLICA IDENTITY DEFAULT: keeps the placeholder, there is nothing to take the value from', () => {
+      const event = captured('captured-update-toast-unchanged-default.json');
+      if (event.kind !== 'row') throw new Error('expected a row event');
+      expect(event.before).toBeNull();
+      expect(event.after?.description).toBe(UNAVAILABLE_VALUE);
+    });
+
+    it('REPLICA IDENTITY FULL: takes a placeholder in the after-image from the before-image', () => {
+      const real = captured('captured-update-toast-unchanged-full.json');
+      const placeholder = captured('captured-update-toast-unchanged-full.json', (value) => {
+        (value.after as Record<string, unknown>).description = UNAVAILABLE_VALUE;
+      });
+      if (real.kind !== 'row' || placeholder.kind !== 'row') throw new Error('expected rows');
+      expect(real.after?.description).toHaveLength(10_240);
+      expect(placeholder.after).toEqual(real.after);
+    });
   });
 });

@@ -9,6 +9,12 @@ import type {
 import { DecodeError } from './decode-error.js';
 import { parseLosslessJson } from './lossless-json.parser.js';
 
+/**
+ * What Debezium writes in an update's after-image for a TOASTed column the update did not touch
+ * (PostgreSQL does not log its value). `unavailable.value.placeholder` default.
+ */
+export const UNAVAILABLE_VALUE = '__debezium_unavailable_value';
+
 /** Topic prefix Debezium uses for heartbeats (`heartbeat.topics.prefix` default). */
 export const HEARTBEAT_TOPIC_PREFIX = '__debezium-heartbeat.';
 
@@ -57,13 +63,36 @@ function decodeChange(value: Row, key: Row | null, origin: MessageOrigin): Chang
     throw shapeError(origin, `"op" is ${shown}, expected c, u, d, r or t`);
   }
   const before = image(value.before, 'before', origin);
-  const after = image(value.after, 'after', origin);
+  const after =
+    op === 'u'
+      ? withUnchangedToast(image(value.after, 'after', origin), before)
+      : image(value.after, 'after', origin);
   const required = op === 'd' ? before : after;
   if (required === null) {
     throw shapeError(origin, `op "${op}" needs a "${op === 'd' ? 'before' : 'after'}" image`);
   }
   const rowOp = op as 'c' | 'u' | 'd' | 'r';
   return { kind: 'row', op: rowOp, topic: origin.topic, table, key, before, after, source, tsMs };
+}
+
+/**
+ * An update's after-image with each {@link UNAVAILABLE_VALUE} replaced by the before-image's value
+ * of that column, when the before-image has one (REPLICA IDENTITY FULL): the placeholder means the
+ * column did not change, so that is its value. Without one the placeholder stays for the rules to
+ * report.
+ */
+function withUnchangedToast(after: Row | null, before: Row | null): Row | null {
+  if (after === null || before === null) return after;
+  let filled: Record<string, ColumnValue> | null = null;
+  for (const [column, value] of Object.entries(after)) {
+    const previous = before[column];
+    if (value !== UNAVAILABLE_VALUE || previous === undefined || previous === UNAVAILABLE_VALUE) {
+      continue;
+    }
+    filled ??= { ...after };
+    filled[column] = previous;
+  }
+  return filled ?? after;
 }
 
 function decodeSource(raw: ColumnValue | undefined, origin: MessageOrigin): SourceInfo {

@@ -12,5 +12,5 @@ export type {
   TruncateEvent,
 } from './change-event.types.js';
 export { DecodeError, type DecodeFailure } from './decode-error.js';
-export { decodeMessage, HEARTBEAT_TOPIC_PREFIX } from './debezium-decoder.js';
+export { decodeMessage, HEARTBEAT_TOPIC_PREFIX, UNAVAILABLE_VALUE } from './debezium-decoder.js';
 export { parseLosslessJson } from './lossless-json.parser.js';

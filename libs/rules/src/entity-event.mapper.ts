@@ -12,6 +12,12 @@ export interface EntityEvent {
   readonly after: Row | null;
   /** The images a plain `{col}` renders from. */
   readonly images: readonly ImageName[];
+  /**
+   * Whether `after` is a whole table row (Debezium created/updated/read), so a column it lacks is
+   * not in the table. False for domain events and cascaded rows, which hold what they chose.
+   * @default false
+   */
+  readonly fullAfterImage?: boolean;
 }
 
 const VERBS = { c: 'created', u: 'updated', d: 'deleted', r: 'read' } as const;
@@ -65,6 +71,7 @@ export function toEntityEvent(ruleSet: RuleSet, event: ChangeEvent): EntityEvent
         before: event.before,
         after: event.after,
         images,
+        fullAfterImage: event.after !== null,
       };
     }
   }

@@ -138,10 +138,55 @@ describe('evaluate', () => {
     );
   });
 
-  it('skips Debezium unavailable TOAST placeholders', () => {
+  it('refuses to render a Debezium unavailable TOAST placeholder: the key is unknown', () => {
     const ruleSet = oneRule('[{ key: "d:{doc}" }]');
-    const result = evaluate(ruleSet, row('c', null, { doc: '__debezium_unavailable_value' }));
-    expect(result.skipped).toEqual([expect.objectContaining({ reason: 'unavailable' })]);
+    expect(() =>
+      evaluate(ruleSet, row('u', null, { id: 1n, doc: '__debezium_unavailable_value' })),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'RULE_VALUE_UNAVAILABLE',
+        retriable: false,
+        column: 'doc',
+      }) as Error,
+    );
+  });
+
+  it('refuses a column missing from the after-image (dropped or renamed under the connector)', () => {
+    const ruleSet = oneRule('[{ key: "p:{id}" }, { key: "b:{brand_id}" }]');
+    expect(() => evaluate(ruleSet, row('u', { id: 1n, brand_id: 2n }, { id: 1n }))).toThrow(
+      expect.objectContaining({ code: 'RULE_COLUMN_MISSING', column: 'brand_id' }) as Error,
+    );
+  });
+
+  it('refuses a key longer than MAX_TARGET_BYTES', () => {
+    const ruleSet = oneRule('[{ key: "d:{doc}" }]');
+    expect(evaluate(ruleSet, row('c', null, { doc: 'x'.repeat(4094) })).keys).toEqual([
+      `d:${'x'.repeat(4094)}`,
+    ]);
+    expect(() => evaluate(ruleSet, row('c', null, { doc: 'x'.repeat(4095) }))).toThrow(
+      expect.objectContaining({ code: 'RULE_TARGET_TOO_LONG', retriable: false }) as Error,
+    );
+  });
+
+  it('treats a TOAST placeholder in the after-image as an unchanged column for when.changed', () => {
+    const ruleSet = compileRules([
+      {
+        path: 'w.yaml',
+        text: `version: 1
+entities:
+  product: { table: public.products }
+rules:
+  - name: doc
+    on: [product.updated]
+    when: { changed: [doc] }
+    invalidate: [{ key: "doc:{id}" }]
+`,
+      },
+    ]);
+    const unchanged = row('u', null, { id: 1n, doc: '__debezium_unavailable_value' });
+    expect(evaluate(ruleSet, unchanged).rules).toEqual([]);
+    const edited = row('u', null, { id: 1n, doc: 'new text' });
+    expect(evaluate(ruleSet, edited).keys).toEqual(['doc:1']);
   });
 
   it('renders integers beyond 2^53 exactly', () => {

@@ -1,4 +1,4 @@
-import type { ChangeEvent, ColumnValue } from '#debezium';
+import { UNAVAILABLE_VALUE, type ChangeEvent, type ColumnValue } from '#debezium';
 import { toEntityEvent, type EntityEvent } from './entity-event.mapper.js';
 import type { CompiledRule, RuleSet } from './rule-set.types.js';
 import {
@@ -136,21 +136,26 @@ function applyRule(
   }
 }
 
-/** Updates apply when a listed column differs, or when the before-image cannot tell. */
+/**
+ * Updates apply when a listed column differs, or when the before-image cannot tell. A column whose
+ * after-value is Debezium's unavailable placeholder is known unchanged (PostgreSQL omits only
+ * unchanged TOASTed values), whatever the before-image holds.
+ */
 function anyChanged(event: EntityEvent, columns: readonly string[]): boolean {
   if (event.verb !== 'updated') return true;
   const { before, after } = event;
-  if (before === null || after === null) return true;
-  return columns.some(
-    (column) =>
-      !Object.hasOwn(before, column) ||
-      !Object.hasOwn(after, column) ||
-      !sameValue(before[column] ?? null, after[column] ?? null),
-  );
+  if (after === null) return true;
+  return columns.some((column) => {
+    if (after[column] === UNAVAILABLE_VALUE) return false;
+    if (before === null || !Object.hasOwn(before, column) || !Object.hasOwn(after, column)) {
+      return true;
+    }
+    return !sameValue(before[column] ?? null, after[column] ?? null);
+  });
 }
 
 function sameValue(a: ColumnValue, b: ColumnValue): boolean {
-  if (a === b) return a !== '__debezium_unavailable_value';
+  if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;

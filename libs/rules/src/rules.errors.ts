@@ -73,6 +73,45 @@ export class RuleRenderError extends InvalidatorError {
   }
 }
 
+/**
+ * A rule needs a column the event's row does not give: Debezium's placeholder for an unchanged
+ * TOASTed column with no before-image to take it from (`RULE_VALUE_UNAVAILABLE`), or a column
+ * missing from a full after-image, i.e. dropped or renamed under the connector
+ * (`RULE_COLUMN_MISSING`). Rendering without it would skip a key that must go, so the event is
+ * dead-lettered instead.
+ */
+export class RuleValueMissingError extends InvalidatorError {
+  readonly rule: string;
+  readonly column: string;
+
+  constructor(
+    code: 'RULE_VALUE_UNAVAILABLE' | 'RULE_COLUMN_MISSING',
+    rule: string,
+    column: string,
+    detail: string,
+  ) {
+    super(code, `rule "${rule}": ${detail}`, { retriable: false });
+    this.rule = rule;
+    this.column = column;
+  }
+}
+
+/** A key, tag or pattern rendered longer than {@link MAX_TARGET_BYTES}. */
+export class RuleTargetTooLongError extends InvalidatorError {
+  readonly rule: string;
+
+  constructor(rule: string, detail: string) {
+    super('RULE_TARGET_TOO_LONG', `rule "${rule}": ${detail}`, { retriable: false });
+    this.rule = rule;
+  }
+}
+
+/**
+ * Longest key, tag or pattern a rule may render, in UTF-8 bytes. Redis accepts up to 512 MB, but a
+ * target this long means a rule put a document (a TOASTed text column) into a name.
+ */
+export const MAX_TARGET_BYTES = 4096;
+
 /** A cascade exceeded its depth or fan-out bound and its rule declares no fallback. */
 export class CascadeLimitError extends InvalidatorError {
   readonly rule: string;

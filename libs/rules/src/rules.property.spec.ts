@@ -35,6 +35,10 @@ const value: fc.Arbitrary<ColumnValue> = fc.oneof(
 );
 const columns = ['id', 'name', 'price', 'category_id', 'brand_id'];
 const rowArb: fc.Arbitrary<Row> = fc.dictionary(fc.constantFrom(...columns), value);
+// Debezium's after-image of a row event always holds every column of the table.
+const fullRowArb: fc.Arbitrary<Row> = fc.record(
+  Object.fromEntries(columns.map((column) => [column, value])),
+);
 const source = {
   version: null,
   connector: null,
@@ -49,7 +53,7 @@ const source = {
   raw: {},
 };
 const eventArb: fc.Arbitrary<ChangeEvent> = fc
-  .tuple(fc.constantFrom('c', 'u', 'd', 'r'), rowArb, rowArb, fc.boolean())
+  .tuple(fc.constantFrom('c', 'u', 'd', 'r'), rowArb, fullRowArb, fc.boolean())
   .map(([op, before, after, hasBefore]) => ({
     kind: 'row',
     op,
@@ -101,6 +105,26 @@ describe('evaluate properties', { timeout: 60_000 }, () => {
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('dead-letters an after-image that lacks a column a rule reads, never renders without it', () => {
+    fc.assert(
+      fc.property(eventArb, fc.constantFrom(...columns), (event, dropped) => {
+        if (event.kind !== 'row' || event.after === null) return;
+        const { [dropped]: _gone, ...after } = event.after;
+        const renamed = { ...event, after };
+        let result;
+        try {
+          result = evaluate(searchRules, renamed);
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'RULE_COLUMN_MISSING', retriable: false });
+          return;
+        }
+        // Only a column no template reads may go missing without an error (or no rule applied).
+        if (result.rules.length > 0) expect(['price', 'brand_id']).toContain(dropped);
+      }),
+      { numRuns: 500 },
     );
   });
 

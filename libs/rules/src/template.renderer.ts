@@ -1,6 +1,11 @@
-import type { ColumnValue, Row } from '#debezium';
+import { UNAVAILABLE_VALUE, type ColumnValue, type Row } from '#debezium';
 import type { EntityEvent } from './entity-event.mapper.js';
-import { RuleRenderError } from './rules.errors.js';
+import {
+  MAX_TARGET_BYTES,
+  RuleRenderError,
+  RuleTargetTooLongError,
+  RuleValueMissingError,
+} from './rules.errors.js';
 import {
   escapeGlob,
   type CompiledTemplate,
@@ -9,7 +14,7 @@ import {
 } from './template.compiler.js';
 
 /** Why a template produced nothing for one image. */
-export type SkipReason = 'null' | 'absent' | 'no-image' | 'unavailable';
+export type SkipReason = 'null' | 'absent' | 'no-image';
 
 /** A template (or cascade) that rendered nothing for one image, and why. */
 export interface SkippedTarget {
@@ -25,9 +30,6 @@ export interface SkippedTarget {
 /** A value passed to a cascade lookup: exact integers as bigint, everything else as text. */
 export type LookupParam = string | bigint;
 
-/** Debezium's stand-in for an unchanged TOASTed column it could not read. */
-const UNAVAILABLE = '__debezium_unavailable_value';
-
 type Resolved = { readonly value: string | bigint } | { readonly reason: SkipReason };
 
 /** What rendering needs to know besides the template. */
@@ -41,6 +43,8 @@ export interface RenderScope {
 /**
  * Renders once per image (or once when every placeholder names its image) into `out`.
  * @throws RuleRenderError when a value is neither an integer nor a string.
+ * @throws RuleValueMissingError when a value the row should have is not there (see there).
+ * @throws RuleTargetTooLongError when the result is longer than {@link MAX_TARGET_BYTES}.
  */
 export function renderTemplate(
   template: CompiledTemplate,
@@ -61,8 +65,17 @@ export function renderTemplate(
       const raw = typeof resolved.value === 'string' ? resolved.value : resolved.value.toString();
       text += (template.glob ? escapeGlob(raw) : raw) + (literals[i + 1] ?? '');
     }
-    if (complete) out.add(text);
+    if (complete) out.add(checkedLength(text, scope, template.source));
   }
+}
+
+function checkedLength(text: string, scope: RenderScope, source: string): string {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes <= MAX_TARGET_BYTES) return text;
+  throw new RuleTargetTooLongError(
+    scope.rule,
+    `"${source}" rendered ${bytes} bytes for ${scope.event.name} (starting "${text.slice(0, 60)}…"); at most ${MAX_TARGET_BYTES} are allowed`,
+  );
 }
 
 /** Renders cascade params: one tuple per image, distinct tuples only. */
@@ -106,17 +119,41 @@ function resolve(
 ): Resolved {
   const image = placeholder.image ?? fallbackImage ?? 'after';
   const row: Row | null = scope.event[image];
-  const reason =
-    row === null ? 'no-image' : Object.hasOwn(row, placeholder.column) ? undefined : 'absent';
-  if (reason !== undefined || row === null)
-    return skip(scope, source, image, placeholder.column, reason ?? 'no-image');
+  if (row === null) return skip(scope, source, image, placeholder.column, 'no-image');
+  if (!Object.hasOwn(row, placeholder.column)) {
+    if (image === 'after' && scope.event.fullAfterImage === true) {
+      throw missing('RULE_COLUMN_MISSING', placeholder, scope, source, 'is not in the after image');
+    }
+    return skip(scope, source, image, placeholder.column, 'absent');
+  }
   const value = row[placeholder.column] ?? null;
   if (value === null) return skip(scope, source, image, placeholder.column, 'null');
-  if (value === UNAVAILABLE) return skip(scope, source, image, placeholder.column, 'unavailable');
+  if (value === UNAVAILABLE_VALUE) {
+    throw missing('RULE_VALUE_UNAVAILABLE', placeholder, scope, source, `is ${UNAVAILABLE_VALUE}`);
+  }
   if (typeof value === 'string' || typeof value === 'bigint') return { value };
   throw new RuleRenderError(
     scope.rule,
     `{${placeholder.text}} in "${source}" is ${describe(value)} in the ${image} image of ${scope.event.name}; only integers and strings render`,
+  );
+}
+
+function missing(
+  code: 'RULE_VALUE_UNAVAILABLE' | 'RULE_COLUMN_MISSING',
+  placeholder: Placeholder,
+  scope: RenderScope,
+  source: string,
+  what: string,
+): RuleValueMissingError {
+  const hint =
+    code === 'RULE_VALUE_UNAVAILABLE'
+      ? 'an unchanged TOASTed column; REPLICA IDENTITY FULL gives its value in the before-image'
+      : 'was the column dropped or renamed? update the rules';
+  return new RuleValueMissingError(
+    code,
+    scope.rule,
+    placeholder.column,
+    `{${placeholder.text}} in "${source}" ${what} of ${scope.event.name} (${hint})`,
   );
 }
 

@@ -1,10 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import {
-  BadRequestException,
-  NotFoundException,
-  UnauthorizedException,
-  type RawBodyRequest,
-} from '@nestjs/common';
+import { NotFoundException, type RawBodyRequest } from '@nestjs/common';
 import type { Request } from 'express';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -85,33 +80,23 @@ describe('AdminController', () => {
     expect(output.keys).toContain('product:11');
   });
 
-  it('answers 400 with the reason for a missing topic or an undecodable value', async () => {
+  it('answers 400 with the reason for an undecodable value', async () => {
     const { admin } = await controller();
-    await expect(admin.explain(undefined, body('{}'))).rejects.toBeInstanceOf(BadRequestException);
     await expect(admin.explain('catalog.public.products', body('{not json'))).rejects.toThrow(
       /DEBEZIUM_INVALID_JSON/,
     );
   });
 
-  it('keeps on-demand invalidation off unless enabled, and behind the token when it is', async () => {
-    const off = await controller();
-    await expect(off.admin.invalidate(`Bearer ${token}`, { keys: ['k'] })).rejects.toBeInstanceOf(
+  it('keeps on-demand invalidation off unless enabled', async () => {
+    const off = await controller({ INVALIDATOR_ADMIN_TOKEN: token });
+    await expect(off.admin.invalidate({ keys: ['k'], tags: [] })).rejects.toBeInstanceOf(
       NotFoundException,
     );
     const on = await controller({
       INVALIDATOR_ADMIN_INVALIDATE_ENABLED: 'true',
       INVALIDATOR_ADMIN_TOKEN: token,
     });
-    await expect(on.admin.invalidate('Bearer wrong', { keys: ['k'] })).rejects.toBeInstanceOf(
-      UnauthorizedException,
-    );
-    await expect(on.admin.invalidate(undefined, { keys: ['k'] })).rejects.toBeInstanceOf(
-      UnauthorizedException,
-    );
-    await expect(on.admin.invalidate(`Bearer ${token}`, { keys: [1] })).rejects.toBeInstanceOf(
-      BadRequestException,
-    );
-    await on.admin.invalidate(`Bearer ${token}`, { keys: ['product:1'], tags: ['product:1'] });
+    await on.admin.invalidate({ keys: ['product:1'], tags: ['product:1'] });
     expect(on.applied).toEqual([{ keys: ['product:1'], tags: ['product:1'], patterns: [] }]);
     expect(off.applied).toEqual([]);
   });

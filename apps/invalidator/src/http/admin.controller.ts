@@ -1,20 +1,19 @@
-import { timingSafeEqual } from 'node:crypto';
 import {
   BadRequestException,
   Body,
   Controller,
-  Headers,
   HttpCode,
   Inject,
   NotFoundException,
   Post,
   Query,
   Req,
-  UnauthorizedException,
+  UseGuards,
   type RawBodyRequest,
 } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import { describeError, InvalidatorError } from '#errors';
 import { CASCADE_LOOKUP } from '#nest-debezium';
 import type { InvalidationCounts } from '#invalidation';
@@ -23,12 +22,17 @@ import { explainMessage, type CascadeLookup, type ExplainOutput } from '#rules';
 import type { InvalidatorConfig } from '../config/invalidator.config.js';
 import { CONFIG, LOGGER } from '../invalidator.tokens.js';
 import { RulesRegistry } from '../rules/rules.registry.js';
+import { explainTopicSchema, invalidateBodySchema } from './admin-request.schemas.js';
+import { AdminTokenGuard } from './admin-token.guard.js';
+import { ZodValidationPipe } from './zod-validation.pipe.js';
 
 /**
- * Operator endpoints. `explain` only reads; `invalidate` deletes on demand, so it is off unless
- * INVALIDATOR_ADMIN_INVALIDATE_ENABLED=true and then needs the bearer token.
+ * Operator endpoints, all behind the bearer token (`AdminTokenGuard`; without a token configured
+ * they answer 404). `explain` only reads, but runs cascade lookups on the database; `invalidate`
+ * deletes on demand, so it is also off unless INVALIDATOR_ADMIN_INVALIDATE_ENABLED=true.
  */
 @Controller('admin')
+@UseGuards(AdminTokenGuard)
 export class AdminController {
   constructor(
     private readonly rules: RulesRegistry,
@@ -42,11 +46,9 @@ export class AdminController {
   @Post('explain')
   @HttpCode(200)
   async explain(
-    @Query('topic') topic: string | undefined,
+    @Query('topic', new ZodValidationPipe(explainTopicSchema)) topic: string,
     @Req() request: RawBodyRequest<Request>,
   ): Promise<ExplainOutput> {
-    if (topic === undefined || topic === '')
-      throw new BadRequestException('query parameter "topic" is required');
     const value = request.rawBody?.toString('utf8') ?? '';
     try {
       return await explainMessage(
@@ -66,36 +68,11 @@ export class AdminController {
   @Post('invalidate')
   @HttpCode(200)
   async invalidate(
-    @Headers('authorization') authorization: string | undefined,
-    @Body() body: unknown,
+    @Body(new ZodValidationPipe(invalidateBodySchema)) body: z.output<typeof invalidateBodySchema>,
   ): Promise<InvalidationCounts> {
-    const { token, invalidateEnabled } = this.config.admin;
-    if (!invalidateEnabled || token === undefined) throw new NotFoundException();
-    if (!sameSecret(authorization ?? '', `Bearer ${token}`)) throw new UnauthorizedException();
-    const keys = stringList(body, 'keys');
-    const tags = stringList(body, 'tags');
+    if (!this.config.admin.invalidateEnabled) throw new NotFoundException();
+    const { keys, tags } = body;
     this.logger.warn({ keys: keys.length, tags: tags.length }, 'on-demand invalidation');
     return this.redis.apply({ keys, tags, patterns: [] });
   }
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function stringList(body: unknown, field: string): string[] {
-  const value =
-    typeof body === 'object' && body !== null
-      ? (body as Record<string, unknown>)[field]
-      : undefined;
-  if (value === undefined) return [];
-  if (
-    !Array.isArray(value) ||
-    !value.every((item): item is string => typeof item === 'string' && item !== '')
-  ) {
-    throw new BadRequestException(`"${field}" must be an array of non-empty strings`);
-  }
-  return value;
 }
