@@ -1,4 +1,5 @@
 export { compileRules } from './rule.compiler.js';
+export { ruleSetWarnings } from './rule-set.warnings.js';
 export { loadRules, readRuleSources } from './rules.loader.js';
 export type { RuleSource } from './yaml-source.parser.js';
 export type {
@@ -9,6 +10,7 @@ export type {
   CompiledTarget,
   EntityDefinition,
   RuleSet,
+  TemplateKind,
   TemplateTarget,
 } from './rule-set.types.js';
 export type { CompiledTemplate, ImageName, Placeholder } from './template.compiler.js';

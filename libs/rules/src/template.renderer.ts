@@ -1,5 +1,6 @@
 import type { ColumnValue, Row } from '#debezium';
 import type { EntityEvent } from './entity-event.mapper.js';
+import type { TemplateKind } from './rule-set.types.js';
 import { RuleRenderError } from './rules.errors.js';
 import {
   escapeGlob,
@@ -14,7 +15,7 @@ export type SkipReason = 'null' | 'absent' | 'no-image' | 'unavailable';
 /** A template (or cascade) that rendered nothing for one image, and why. */
 export interface SkippedTarget {
   readonly rule: string;
-  readonly target: 'key' | 'tag' | 'pattern' | 'cascade' | 'fallback';
+  readonly target: TemplateKind | 'cascade' | 'fallback';
   readonly template: string;
   /** The image that lacked the value; null when the event has no row at all (truncate). */
   readonly image: ImageName | null;
