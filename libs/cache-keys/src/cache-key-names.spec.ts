@@ -5,6 +5,8 @@ import {
   LEASE_KEY_PREFIX,
   leaseKeyFor,
   leasePatternFor,
+  namespacedKey,
+  namespaceKeyFor,
   tagSetKeyFor,
 } from './cache-key-names.js';
 import { keySlot } from './key-slot.js';
@@ -58,5 +60,22 @@ describe('escapeGlob', () => {
   it('escapes every glob special and nothing else', () => {
     expect(escapeGlob('a*b?c[d]e\\f{g}:h')).toBe('a\\*b\\?c\\[d\\]e\\\\f{g}:h');
     expect(escapeGlob('plain:key')).toBe('plain:key');
+  });
+});
+
+describe('namespace names', () => {
+  it('keeps counters under __ns: and builds <namespace>:g<generation>:<key>', () => {
+    expect(namespaceKeyFor('search')).toBe('__ns:search');
+    expect(namespacedKey('search', 42, 'q:shoes')).toBe('search:g42:q:shoes');
+    expect(namespacedKey('search', 0, 'q:shoes')).toBe('search:g0:q:shoes');
+  });
+
+  it('never gives two generations of a namespace the same key name', () => {
+    fc.assert(
+      fc.property(anyKey, anyKey, fc.nat(), fc.nat(), (ns, key, a, b) => {
+        fc.pre(a !== b);
+        expect(namespacedKey(ns, a, key)).not.toBe(namespacedKey(ns, b, key));
+      }),
+    );
   });
 });

@@ -38,19 +38,21 @@ export function splitEventName(event: string | null): { entity: string; op: stri
     : { entity: event.slice(0, dot), op: event.slice(dot + 1) };
 }
 
-/** The union of the plans: each distinct key, tag and pattern once, sorted. */
+/** The list fields of a plan, each coalesced the same way. */
+const PLAN_LISTS = ['keys', 'tags', 'namespaces', 'patterns'] as const;
+type PlanList = (typeof PLAN_LISTS)[number];
+
+/** The union of the plans: each distinct key, tag, namespace and pattern once, sorted. */
 export function coalescePlans(plans: readonly InvalidationPlan[]): InvalidationPlan {
-  const keys = new Set<string>();
-  const tags = new Set<string>();
-  const patterns = new Set<string>();
-  for (const plan of plans) {
-    for (const key of plan.keys) keys.add(key);
-    for (const tag of plan.tags) tags.add(tag);
-    for (const pattern of plan.patterns) patterns.add(pattern);
-  }
-  return { keys: [...keys].sort(), tags: [...tags].sort(), patterns: [...patterns].sort() };
+  const union = (field: PlanList) => [...new Set(plans.flatMap((plan) => plan[field]))].sort();
+  return {
+    keys: union('keys'),
+    tags: union('tags'),
+    namespaces: union('namespaces'),
+    patterns: union('patterns'),
+  };
 }
 
 export function isEmptyPlan(plan: InvalidationPlan): boolean {
-  return plan.keys.length === 0 && plan.tags.length === 0 && plan.patterns.length === 0;
+  return PLAN_LISTS.every((field) => plan[field].length === 0);
 }

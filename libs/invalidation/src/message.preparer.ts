@@ -47,7 +47,12 @@ export class MessagePreparer {
                 onRetry: context.onRetry,
               },
             );
-      const plan = { keys: expansion.keys, tags: expansion.tags, patterns: expansion.patterns };
+      const plan = {
+        keys: expansion.keys,
+        tags: expansion.tags,
+        namespaces: expansion.namespaces,
+        patterns: expansion.patterns,
+      };
       if (expansion.rules.length === 0 || isEmptyPlan(plan)) {
         return { kind: 'ignore', message, event: evaluation.event, reason: 'no-rule' };
       }

@@ -1,4 +1,5 @@
 import { KeyDeleter, type KeyDeleterOptions } from './key-deleter.js';
+import { NamespaceInvalidator } from './namespace-invalidator.js';
 import { PatternSweeper, type PatternSweeperOptions } from './pattern-sweeper.js';
 import {
   type RedisClient,
@@ -15,6 +16,8 @@ export interface InvalidationPlan {
   keys: readonly string[];
   /** Tags whose filed keys (and leases) and tag set are deleted. */
   tags: readonly string[];
+  /** Namespaces (key families) whose generation counter is bumped: `INCR __ns:<namespace>`. */
+  namespaces: readonly string[];
   /** `SCAN MATCH` globs whose matching keys (and leases) are deleted. */
   patterns: readonly string[];
 }
@@ -27,11 +30,13 @@ export interface InvalidationCounts {
   tags: number;
   /** Keys found in those tags' sets. */
   tagMembers: number;
+  /** Distinct namespaces of the plan bumped. */
+  namespaces: number;
   /** Distinct patterns of the plan swept. */
   patterns: number;
   /** Keys that matched the patterns. */
   patternMatches: number;
-  /** Keys that existed and were removed, leases included, over all three kinds. */
+  /** Keys that existed and were removed, leases included, by keys, tags and patterns. */
   removed: number;
 }
 
@@ -43,14 +48,15 @@ export interface RedisInvalidatorOptions {
 }
 
 /**
- * Applies invalidation plans to Redis (standalone or cluster), idempotently: keys first, then tags,
- * then patterns. Any failure throws a `RedisInvalidationError` whose `retriable` tells the caller
+ * Applies invalidation plans to Redis (standalone or cluster), idempotently (a namespace bumped
+ * twice only costs a refill): keys first, then tags, then namespaces, then patterns. Any failure throws a `RedisInvalidationError` whose `retriable` tells the caller
  * to apply the same plan again later (everything already done is harmless to redo); there is no
  * retry loop in here, so the caller's backoff and offset handling stay in one place.
  */
 export class RedisInvalidator {
   private readonly keyDeleter: KeyDeleter;
   private readonly tagInvalidator: TagInvalidator;
+  private readonly namespaceInvalidator: NamespaceInvalidator;
   private readonly patternSweeper: PatternSweeper;
 
   constructor(
@@ -60,6 +66,7 @@ export class RedisInvalidator {
   ) {
     this.keyDeleter = new KeyDeleter(client, options.keys);
     this.tagInvalidator = new TagInvalidator(client, this.keyDeleter, options.tags);
+    this.namespaceInvalidator = new NamespaceInvalidator(client);
     this.patternSweeper = new PatternSweeper(client, options.patterns);
   }
 
@@ -77,11 +84,13 @@ export class RedisInvalidator {
     assertReady(this.client);
     const keys = await this.keyDeleter.unlink(plan.keys);
     const tags = await this.tagInvalidator.invalidate(plan.tags);
+    const namespaces = await this.namespaceInvalidator.bump(plan.namespaces);
     const patterns = await this.patternSweeper.sweep(plan.patterns);
     return {
       keys: keys.requested,
       tags: tags.tags,
       tagMembers: tags.members,
+      namespaces: namespaces.namespaces,
       patterns: patterns.patterns,
       patternMatches: patterns.matches,
       removed: keys.removed + tags.removed + patterns.removed,

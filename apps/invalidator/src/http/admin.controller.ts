@@ -74,7 +74,7 @@ export class AdminController {
     const keys = stringList(body, 'keys');
     const tags = stringList(body, 'tags');
     this.logger.warn({ keys: keys.length, tags: tags.length }, 'on-demand invalidation');
-    return this.redis.apply({ keys, tags, patterns: [] });
+    return this.redis.apply({ keys, tags, namespaces: [], patterns: [] });
   }
 }
 
