@@ -201,10 +201,10 @@ export async function redisImpact(
     // Two seconds of reads with nothing else going on: the reader's own noise floor.
     await measure('idle (no invalidation, 2 s)', () => pause(2_000));
     await measure('tag (service: one atomic Lua script)', () =>
-      invalidator.apply({ keys: [], tags: [TAG], patterns: [] }),
+      invalidator.apply({ keys: [], tags: [TAG], namespaces: [], patterns: [] }),
     );
     await measure('pattern (service SCAN path, default pacing 20,000 keys/s)', () =>
-      invalidator.apply({ keys: [], tags: [], patterns: [TARGET_PATTERN] }),
+      invalidator.apply({ keys: [], tags: [], namespaces: [], patterns: [TARGET_PATTERN] }),
     );
     await measure('pattern (SCAN path, pacing off)', () =>
       new PatternSweeper(unpacedClient, { maxScannedKeysPerSecond: Infinity }).sweep([

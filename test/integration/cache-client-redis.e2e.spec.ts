@@ -93,7 +93,7 @@ describe.each(topologies)('CacheClient on %s', (_name, config) => {
     await read.promise;
     expect(await redis.exists(leaseKeyFor(key))).toBe(1);
     row = 'new';
-    await invalidator.apply({ keys: [key], tags: [], patterns: [] });
+    await invalidator.apply({ keys: [key], tags: [], namespaces: [], patterns: [] });
     proceed.resolve();
     expect(await reader).toBe('old');
     await client.idle();
@@ -126,7 +126,12 @@ describe.each(topologies)('CacheClient on %s', (_name, config) => {
       { tags: [tag] },
     );
     await read.promise;
-    const counts = await invalidator.apply({ keys: [], tags: [prefix + tag], patterns: [] });
+    const counts = await invalidator.apply({
+      keys: [],
+      tags: [prefix + tag],
+      namespaces: [],
+      patterns: [],
+    });
     proceed.resolve();
     await inFlight;
     await client.idle();
@@ -161,6 +166,68 @@ describe.each(topologies)('CacheClient on %s', (_name, config) => {
     const stored = await redis.exists(key);
     const filed = await redis.sismember(tagSetKeyFor(prefix + tag), key);
     expect(stored === 0 || filed === 1).toBe(true);
+  });
+
+  /** Calls of one command, summed over every master (INFO commandstats). */
+  async function commandCalls(command: string): Promise<number> {
+    const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
+    const infos = await Promise.all(nodes.map((node) => node.info('commandstats')));
+    return infos
+      .map((info) => new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? '0')
+      .reduce((sum, calls) => sum + Number(calls), 0);
+  }
+
+  it('invalidates a whole namespace with one INCR and no scan, whatever the family size', async () => {
+    const { prefix, client } = newClient({ ttlSeconds: 60, namespaceCacheMs: 0 });
+    let version = 'v1';
+    const queries = Array.from({ length: 300 }, (_, i) => `q:${i}`);
+    const readAll = () =>
+      Promise.all(
+        queries.map((q) => client.get(q, () => Promise.resolve(version), { namespace: 'search' })),
+      );
+    expect(new Set(await readAll())).toEqual(new Set(['v1']));
+    await client.idle();
+    expect(await redis.get(`${prefix}search:g0:q:7`)).toBe('"v1"');
+    const [incrBefore, scanBefore] = [await commandCalls('incr'), await commandCalls('scan')];
+
+    version = 'v2';
+    const counts = await invalidator.apply({
+      keys: [],
+      tags: [],
+      namespaces: [`${prefix}search`],
+      patterns: [],
+    });
+
+    expect(counts).toMatchObject({ namespaces: 1, removed: 0 });
+    expect((await commandCalls('incr')) - incrBefore).toBe(1);
+    expect((await commandCalls('scan')) - scanBefore).toBe(0);
+    expect(await redis.get(`__ns:${prefix}search`)).toBe('1');
+    expect(await redis.pttl(`__ns:${prefix}search`)).toBe(-1);
+    expect(new Set(await readAll())).toEqual(new Set(['v2']));
+    await client.idle();
+    expect(await redis.get(`${prefix}search:g1:q:7`)).toBe('"v2"');
+    // The old generation is unreachable, not deleted: it leaves by its TTL.
+    expect(await redis.pttl(`${prefix}search:g0:q:7`)).toBeGreaterThan(0);
+  });
+
+  it('serves an old generation from its in-process cache for at most namespaceCacheMs after a bump', async () => {
+    const cacheMs = 300;
+    const { prefix, client } = newClient({ namespaceCacheMs: cacheMs });
+    let version = 'v1';
+    const read = () =>
+      client.get('q:shoes', () => Promise.resolve(version), { namespace: 'search' });
+    expect(await read()).toBe('v1');
+    await client.idle();
+    version = 'v2';
+    await invalidator.apply({ keys: [], tags: [], namespaces: [`${prefix}search`], patterns: [] });
+    const bumpedAt = Date.now();
+    // Right after the bump the cached generation may still be used (that is the window)...
+    expect(['v1', 'v2']).toContain(await read());
+    // ...but never once the window has passed, however the reads were timed.
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, bumpedAt + cacheMs + 5 - Date.now())),
+    );
+    expect(await read()).toBe('v2');
   });
 
   it('lets N concurrent misses on one key cause one load; the others wait and get the value', async () => {

@@ -71,7 +71,7 @@ describe('RedisInvalidator on a three-master Redis Cluster', () => {
     const leases = [keys[0], keys[700], tagged[3]].map((k) => leaseKeyFor(k ?? ''));
     await setAll(leases);
 
-    const counts = await invalidator.apply({ keys: all, tags: [], patterns: [] });
+    const counts = await invalidator.apply({ keys: all, tags: [], namespaces: [], patterns: [] });
 
     expect(counts).toMatchObject({ keys: 1550, removed: 1553 });
     expect(await existing([...all, ...leases])).toEqual([]);
@@ -88,7 +88,12 @@ describe('RedisInvalidator on a three-master Redis Cluster', () => {
     await cluster.sadd(tagSetKeyFor(`${prefix}u`), other);
     await setAll([leaseKeyFor(members[9] ?? ''), leaseKeyFor(other)]);
 
-    const counts = await invalidator.apply({ keys: [], tags: [`${prefix}t`], patterns: [] });
+    const counts = await invalidator.apply({
+      keys: [],
+      tags: [`${prefix}t`],
+      namespaces: [],
+      patterns: [],
+    });
 
     expect(counts.tags).toBe(1);
     expect(counts.tagMembers).toBeGreaterThanOrEqual(700); // SSCAN may repeat a member
@@ -134,7 +139,7 @@ describe('RedisInvalidator on a three-master Redis Cluster', () => {
     await cluster.set(key, 'not a set');
 
     const error = await invalidator
-      .apply({ keys: [], tags: [key.slice('__tag:'.length)], patterns: [] })
+      .apply({ keys: [], tags: [key.slice('__tag:'.length)], namespaces: [], patterns: [] })
       .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(RedisWrongTypeError);
@@ -155,6 +160,7 @@ describe('RedisInvalidator on a three-master Redis Cluster', () => {
     const counts = await invalidator.apply({
       keys: [],
       tags: [],
+      namespaces: [],
       patterns: [`${prefix}list:cat:*`],
     });
 
@@ -172,7 +178,7 @@ describe('RedisInvalidator on a three-master Redis Cluster', () => {
     const keys = Array.from({ length: 30 }, (_, i) => `${prefix}k:${i}`);
     await setAll([...keys, `${prefix}p:1`, `${prefix}m`]);
     await cluster.sadd(tagSetKeyFor(`${prefix}t`), `${prefix}m`);
-    const plan = { keys, tags: [`${prefix}t`], patterns: [`${prefix}p:*`] };
+    const plan = { keys, tags: [`${prefix}t`], namespaces: [], patterns: [`${prefix}p:*`] };
 
     const first = await invalidator.apply(plan);
     const second = await invalidator.apply(plan);
@@ -188,7 +194,7 @@ describe('RedisInvalidator on a three-master Redis Cluster', () => {
     });
     try {
       const error = await down
-        .apply({ keys: ['k'], tags: [], patterns: [] })
+        .apply({ keys: ['k'], tags: [], namespaces: [], patterns: [] })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RedisUnavailableError);
       expect(error).toMatchObject({ retriable: true });

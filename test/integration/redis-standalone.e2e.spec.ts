@@ -62,6 +62,7 @@ describe('RedisInvalidator on standalone Redis', () => {
     const counts = await invalidator.apply({
       keys: [...keys, keys[1] ?? '', `${prefix}product:never-filled`],
       tags: [],
+      namespaces: [],
       patterns: [],
     });
 
@@ -77,7 +78,12 @@ describe('RedisInvalidator on standalone Redis', () => {
     await redis.sadd(tagSetKeyFor(`${prefix}tag`), `${prefix}b`);
     await redis.set(`${prefix}b`, '1');
     await redis.set(`${prefix}c:1`, '1');
-    const plan = { keys: [`${prefix}a`], tags: [`${prefix}tag`], patterns: [`${prefix}c:*`] };
+    const plan = {
+      keys: [`${prefix}a`],
+      tags: [`${prefix}tag`],
+      namespaces: [],
+      patterns: [`${prefix}c:*`],
+    };
 
     const first = await invalidator.apply(plan);
     const second = await invalidator.apply(plan);
@@ -102,7 +108,12 @@ describe('RedisInvalidator on standalone Redis', () => {
     await redis.set(leaseKeyFor(members[5] ?? ''), 'token');
     await redis.set(leaseKeyFor(other), 'token');
 
-    const counts = await invalidator.apply({ keys: [], tags: [`${prefix}cat:7`], patterns: [] });
+    const counts = await invalidator.apply({
+      keys: [],
+      tags: [`${prefix}cat:7`],
+      namespaces: [],
+      patterns: [],
+    });
 
     expect(counts).toMatchObject({ tags: 1, tagMembers: 300, removed: 301 });
     expect(await existing([...members, leaseKeyFor(members[5] ?? '')])).toEqual([]);
@@ -118,7 +129,7 @@ describe('RedisInvalidator on standalone Redis', () => {
     await redis.set(`${prefix}k`, 'v');
     await redis.script('FLUSH');
 
-    await invalidator.apply({ keys: [], tags: [`${prefix}t`], patterns: [] });
+    await invalidator.apply({ keys: [], tags: [`${prefix}t`], namespaces: [], patterns: [] });
 
     expect(await existing([`${prefix}k`, tagSetKeyFor(`${prefix}t`)])).toEqual([]);
   });
@@ -128,7 +139,7 @@ describe('RedisInvalidator on standalone Redis', () => {
     await redis.set(tagSetKeyFor(`${prefix}t`), 'not a set');
 
     const error = await invalidator
-      .apply({ keys: [], tags: [`${prefix}t`], patterns: [] })
+      .apply({ keys: [], tags: [`${prefix}t`], namespaces: [], patterns: [] })
       .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(RedisWrongTypeError);
@@ -149,6 +160,7 @@ describe('RedisInvalidator on standalone Redis', () => {
     const counts = await invalidator.apply({
       keys: [],
       tags: [],
+      namespaces: [],
       patterns: [`${prefix}list:cat:*`],
     });
 
@@ -185,11 +197,11 @@ describe('RedisInvalidator on standalone Redis', () => {
     try {
       await authed.waitUntilReady();
       await redis.set(`${prefix}k`, 'v');
-      await authed.apply({ keys: [`${prefix}k`], tags: [], patterns: [] });
+      await authed.apply({ keys: [`${prefix}k`], tags: [], namespaces: [], patterns: [] });
       expect(await redis.exists(`${prefix}k`)).toBe(0);
       // The ACL proves the credentials were used: outside its keys the user gets NOPERM.
       const denied = await authed
-        .apply({ keys: [`t-${randomUUID()}:k`], tags: [], patterns: [] })
+        .apply({ keys: [`t-${randomUUID()}:k`], tags: [], namespaces: [], patterns: [] })
         .catch((e: unknown) => e);
       expect(denied).toMatchObject({ code: 'REDIS_COMMAND_FAILED', retriable: false });
       url.password = 'wrong';
@@ -210,7 +222,7 @@ describe('RedisInvalidator on standalone Redis', () => {
     });
     try {
       const error = await down
-        .apply({ keys: ['k'], tags: [], patterns: [] })
+        .apply({ keys: ['k'], tags: [], namespaces: [], patterns: [] })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RedisUnavailableError);
       expect(error).toMatchObject({ code: 'REDIS_UNAVAILABLE', retriable: true });

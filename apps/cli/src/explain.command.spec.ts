@@ -27,7 +27,8 @@ describe('invalidator explain', () => {
       rules: ['product-pages'],
       keys: ['brand:3:products', 'category:5:products', 'category:7:products', 'product:1001'],
       tags: ['product:1001'],
-      patterns: ['search:*'],
+      namespaces: ['search'],
+      patterns: [],
       cascades: [],
       skipped: [],
     });
@@ -118,6 +119,7 @@ describe('invalidator explain', () => {
       'rules',
       'keys',
       'tags',
+      'namespaces',
       'patterns',
       'cascades',
       'skipped',

@@ -12,6 +12,21 @@ describe('invalidator validate', () => {
     });
   });
 
+  it('exits 0 but warns on stderr about a pattern on an update', async () => {
+    const run = await cli([
+      'validate',
+      '--rules',
+      `${root}apps/cli/src/testdata/pattern-on-update.yaml`,
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      'rules valid: 1 file(s), 1 entities, 1 rules, 0 cascade edge(s), 1 warning(s)\n',
+    );
+    expect(run.stderr).toMatch(
+      /^warning: \S+pattern-on-update\.yaml:9:9 rule "product-search" invalidate\[0\]\.pattern: pattern "search:\*" on product\.updated scans the whole keyspace/,
+    );
+  });
+
   it('exits 1 with every problem on stderr, one per line', async () => {
     const run = await cli(['validate', '--rules', `${root}apps/cli/src/testdata/invalid.yaml`]);
     expect(run.code).toBe(1);

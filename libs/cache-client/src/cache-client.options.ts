@@ -20,6 +20,13 @@ export interface CacheClientOptions {
   redisTimeoutMs?: number;
   /** Bound on a background fill. @default 1000 */
   fillTimeoutMs?: number;
+  /**
+   * How long a namespace's generation, once read, is reused before it is read again. It is also
+   * the staleness window a namespace invalidation adds: a bump is seen by every read of this
+   * client at most this long after it. 0 reads the generation on every `get` (one more round
+   * trip, no window). @default 1000
+   */
+  namespaceCacheMs?: number;
   /** Encoding of stored values. @default new JsonSerializer() (bigint-safe JSON) */
   serializer?: Serializer;
   /** Extra sink for events, e.g. {@link PromCacheCounters}; in-memory counts are always kept. @default undefined */
@@ -32,6 +39,12 @@ export interface CacheClientOptions {
 export interface CacheGetOptions {
   /** Entry TTL for this key. @default the client's `ttlSeconds` */
   ttlSeconds?: number;
+  /**
+   * The key family (namespace) `key` belongs to. The entry is stored as
+   * `<prefix><namespace>:g<generation>:<key>`; a rule target `namespace: '<prefix><namespace>'`
+   * bumps the generation and so invalidates the whole family at once. @default undefined (none)
+   */
+  namespace?: string;
   /**
    * Tags to file the key under, known BEFORE loading (they are filed with the lease). The service
    * invalidates a tag by deleting every key filed under it. @default []
@@ -61,6 +74,9 @@ export function resolveCacheOptions(
   positive('redisTimeoutMs', resolved.redisTimeoutMs);
   positive('fillTimeoutMs', resolved.fillTimeoutMs);
   if (!(resolved.leaseWaitMs >= 0)) throw new CacheClientOptionsError('leaseWaitMs: expected ≥ 0');
+  if (!(resolved.namespaceCacheMs >= 0 && Number.isFinite(resolved.namespaceCacheMs))) {
+    throw new CacheClientOptionsError('namespaceCacheMs: expected a finite number ≥ 0');
+  }
   if (!(resolved.jitterRatio >= 0 && resolved.jitterRatio <= 1)) {
     throw new CacheClientOptionsError('jitterRatio: expected a number from 0 to 1');
   }

@@ -36,6 +36,8 @@ export interface CacheStore {
   lookup(request: LeaseRequest): Promise<LookupResult>;
   /** Stores the payload if the lease is still ours; false when the fill is void. */
   fill(request: FillRequest): Promise<boolean>;
+  /** The current generation of `namespace` (its counter, prefixed name); 0 when never bumped. */
+  generation(namespace: string): Promise<number>;
   /** Gives the lease back (only if still ours), so waiters need not wait for its expiry. */
   release(key: string, token: string): Promise<void>;
   /** Frees resources the store owns. */

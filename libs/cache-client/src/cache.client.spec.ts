@@ -114,6 +114,7 @@ describe('CacheClient', () => {
     const hanging: CacheStore = {
       lookup: () => new Promise(() => undefined),
       fill: () => Promise.reject(new Error('unused')),
+      generation: () => Promise.resolve(0),
       release: () => Promise.resolve(),
       close: () => Promise.resolve(),
     };
@@ -128,6 +129,7 @@ describe('CacheClient', () => {
     const failing: CacheStore = {
       lookup: () => Promise.resolve({ kind: 'leased' }),
       fill: () => Promise.reject(new Error('READONLY')),
+      generation: () => Promise.resolve(0),
       release: () => Promise.resolve(),
       close: () => Promise.resolve(),
     };
@@ -156,5 +158,63 @@ describe('CacheClient', () => {
     expect(() => new CacheClient(new MemoryCacheStore(), { jitterRatio: 2 })).toThrow(
       /jitterRatio/,
     );
+    expect(() => new CacheClient(new MemoryCacheStore(), { namespaceCacheMs: -1 })).toThrow(
+      /namespaceCacheMs/,
+    );
+  });
+});
+
+describe('CacheClient with namespaces', () => {
+  it('stores <prefix><namespace>:g<generation>:<key>, and a bump makes the family unreachable', async () => {
+    const { store, client } = setup({ prefix: 'shop:', namespaceCacheMs: 0 });
+    let version = 'v1';
+    const load = vi.fn(() => Promise.resolve(version));
+    expect(await client.get('q:shoes', load, { namespace: 'search' })).toBe('v1');
+    await client.idle();
+    expect(store.peek('shop:search:g0:q:shoes')).toBe('"v1"');
+    expect(await client.get('q:shoes', load, { namespace: 'search' })).toBe('v1');
+    expect(load).toHaveBeenCalledTimes(1);
+
+    version = 'v2';
+    store.bumpNamespace('shop:search');
+    expect(await client.get('q:shoes', load, { namespace: 'search' })).toBe('v2');
+    await client.idle();
+    expect(store.peek('shop:search:g1:q:shoes')).toBe('"v2"');
+    expect(load).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps namespaces apart from each other and from keys without one', async () => {
+    const { store, client } = setup({ namespaceCacheMs: 0 });
+    await client.get('k', () => Promise.resolve('plain'));
+    await client.get('k', () => Promise.resolve('in-a'), { namespace: 'a' });
+    await client.get('k', () => Promise.resolve('in-b'), { namespace: 'b' });
+    await client.idle();
+    store.bumpNamespace('a');
+    expect(await client.get('k', () => Promise.resolve('x'))).toBe('plain');
+    expect(await client.get('k', () => Promise.resolve('x'), { namespace: 'b' })).toBe('in-b');
+    expect(await client.get('k', () => Promise.resolve('a-again'), { namespace: 'a' })).toBe(
+      'a-again',
+    );
+  });
+
+  it('loads without the cache when the generation cannot be read', async () => {
+    const store = new MemoryCacheStore();
+    vi.spyOn(store, 'generation').mockRejectedValue(new Error('ECONNREFUSED'));
+    const lookup = vi.spyOn(store, 'lookup');
+    const client = new CacheClient(store);
+    expect(await client.get('k', () => Promise.resolve('db'), { namespace: 'n' })).toBe('db');
+    expect(lookup).not.toHaveBeenCalled();
+    expect(client.stats()).toMatchObject({ error: 1, fallback: 1 });
+  });
+
+  it('reuses a generation for namespaceCacheMs, then reads it again', async () => {
+    const store = new MemoryCacheStore();
+    const generation = vi.spyOn(store, 'generation');
+    const client = new CacheClient(store, { namespaceCacheMs: 60_000 });
+    for (let i = 0; i < 5; i++) await client.get('k', () => Promise.resolve(i), { namespace: 'n' });
+    expect(generation).toHaveBeenCalledTimes(1);
+    const strict = new CacheClient(store, { namespaceCacheMs: 0 });
+    for (let i = 0; i < 5; i++) await strict.get('k', () => Promise.resolve(i), { namespace: 'n' });
+    expect(generation).toHaveBeenCalledTimes(6);
   });
 });

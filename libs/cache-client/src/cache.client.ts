@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { namespacedKey } from '#cache-keys';
 import type { RedisClient } from '#redis-invalidation';
 import {
   positive,
@@ -10,6 +11,7 @@ import {
 import { MemoryCacheCounters, type CacheEvent } from './cache-counters.port.js';
 import type { CacheStore, LeaseRequest } from './cache-store.port.js';
 import { JsonSerializer } from './json.serializer.js';
+import { NamespaceGenerations } from './namespace.generations.js';
 import { delay, withTimeout } from './promise-timeout.util.js';
 import { RedisCacheStore } from './redis.cache-store.js';
 
@@ -27,6 +29,7 @@ export class CacheClient {
   private readonly options: ResolvedCacheOptions;
   private readonly counts = new MemoryCacheCounters();
   private readonly pending = new Set<Promise<void>>();
+  private readonly generations: NamespaceGenerations;
 
   constructor(
     private readonly store: CacheStore,
@@ -41,9 +44,14 @@ export class CacheClient {
       leasePollMs: 5,
       redisTimeoutMs: 50,
       fillTimeoutMs: 1000,
+      namespaceCacheMs: 1000,
       serializer: new JsonSerializer(),
       random: Math.random,
     });
+    this.generations = new NamespaceGenerations(
+      (namespace) => withTimeout(this.store.generation(namespace), this.options.redisTimeoutMs),
+      this.options.namespaceCacheMs,
+    );
   }
 
   /** A client on a Redis store; `onClose` runs on {@link close} (e.g. quit a client you own). */
@@ -62,7 +70,30 @@ export class CacheClient {
   async get<T>(key: string, load: () => Promise<T>, options: CacheGetOptions = {}): Promise<T> {
     const ttlSeconds = options.ttlSeconds ?? this.options.ttlSeconds;
     positive('ttlSeconds', ttlSeconds);
-    const request = this.leaseRequest(key, ttlSeconds, options.tags ?? []);
+    let name: string;
+    try {
+      name = await this.nameOf(key, options.namespace);
+    } catch {
+      this.count('error', 'fallback');
+      return load();
+    }
+    const request = this.leaseRequest(name, ttlSeconds, options.tags ?? []);
+    return this.readThrough(request, ttlSeconds, load);
+  }
+
+  /** The stored name of `key`: prefixed, and inside its namespace's current generation. */
+  private async nameOf(key: string, namespace: string | undefined): Promise<string> {
+    const { prefix } = this.options;
+    if (namespace === undefined) return prefix + key;
+    const generation = await this.generations.current(prefix + namespace);
+    return namespacedKey(prefix + namespace, generation, key);
+  }
+
+  private async readThrough<T>(
+    request: LeaseRequest,
+    ttlSeconds: number,
+    load: () => Promise<T>,
+  ): Promise<T> {
     const deadline = Date.now() + this.options.leaseWaitMs;
     let pause = this.options.leasePollMs;
     for (let attempt = 0; ; attempt += 1) {
@@ -148,12 +179,12 @@ export class CacheClient {
     this.count(stored ? 'fill' : 'fill-rejected');
   }
 
-  private leaseRequest(key: string, ttlSeconds: number, tags: readonly string[]): LeaseRequest {
+  private leaseRequest(name: string, ttlSeconds: number, tags: readonly string[]): LeaseRequest {
     const { prefix, leaseMs, jitterRatio } = this.options;
     // Tag sets outlive every entry filed in them: longest TTL, plus the lease, plus a margin.
     const tagTtlMs = Math.ceil(ttlSeconds * 1000 * (1 + jitterRatio)) + leaseMs + 1000;
     return {
-      key: prefix + key,
+      key: name,
       token: randomUUID(),
       leaseMs,
       tags: tags.map((tag) => prefix + tag),

@@ -1,4 +1,4 @@
-import { leaseKeyFor, tagSetKeyFor } from '#cache-keys';
+import { leaseKeyFor, namespaceKeyFor, tagSetKeyFor } from '#cache-keys';
 import type { CacheStore, FillRequest, LeaseRequest, LookupResult } from './cache-store.port.js';
 
 interface Slot {
@@ -13,6 +13,7 @@ interface Slot {
 export class MemoryCacheStore implements CacheStore {
   private readonly strings = new Map<string, Slot>();
   private readonly sets = new Map<string, Set<string>>();
+  private readonly counters = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -35,6 +36,10 @@ export class MemoryCacheStore implements CacheStore {
     return Promise.resolve(true);
   }
 
+  generation(namespace: string): Promise<number> {
+    return Promise.resolve(this.counters.get(namespaceKeyFor(namespace)) ?? 0);
+  }
+
   release(key: string, token: string): Promise<void> {
     const lease = leaseKeyFor(key);
     if (this.getString(lease) === token) this.strings.delete(lease);
@@ -55,6 +60,12 @@ export class MemoryCacheStore implements CacheStore {
   invalidateTag(tag: string): void {
     for (const key of this.sets.get(tagSetKeyFor(tag)) ?? []) this.invalidateKey(key);
     this.sets.delete(tagSetKeyFor(tag));
+  }
+
+  /** What the invalidator does to a namespace: `INCR` its generation counter. */
+  bumpNamespace(namespace: string): void {
+    const counter = namespaceKeyFor(namespace);
+    this.counters.set(counter, (this.counters.get(counter) ?? 0) + 1);
   }
 
   /** The raw stored string (entries and leases), or undefined. */

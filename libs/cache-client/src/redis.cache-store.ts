@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis';
-import { leaseKeyFor, tagSetKeyFor } from '#cache-keys';
+import { leaseKeyFor, namespaceKeyFor, tagSetKeyFor } from '#cache-keys';
 import type { RedisClient } from '#redis-invalidation';
 import type { CacheStore, FillRequest, LeaseRequest, LookupResult } from './cache-store.port.js';
 import {
@@ -88,6 +88,11 @@ export class RedisCacheStore implements CacheStore {
     if (filed.every((flag) => flag === 1)) return true;
     await this.client.unlink(key);
     return false;
+  }
+
+  async generation(namespace: string): Promise<number> {
+    const value = await this.client.get(namespaceKeyFor(namespace));
+    return value === null ? 0 : Number(value);
   }
 
   async release(key: string, token: string): Promise<void> {

@@ -6,6 +6,8 @@ import {
   LEASE_KEY_PREFIX,
   leaseKeyFor,
   leasePatternFor,
+  namespacedKey,
+  namespaceKeyFor,
   tagSetKeyFor,
 } from './cache-key-names.js';
 import { keySlot } from './key-slot.js';
@@ -68,10 +70,28 @@ describe('isInternalKey', () => {
       fc.property(anyKey, (key) => {
         expect(isInternalKey(leaseKeyFor(key))).toBe(true);
         expect(isInternalKey(tagSetKeyFor(key))).toBe(true);
+        expect(isInternalKey(namespaceKeyFor(key))).toBe(true);
       }),
     );
     expect(isInternalKey('product:42')).toBe(false);
     expect(isInternalKey('x__lease:1')).toBe(false);
     expect(isInternalKey('__leases')).toBe(false);
+  });
+});
+
+describe('namespace names', () => {
+  it('keeps counters under __ns: and builds <namespace>:g<generation>:<key>', () => {
+    expect(namespaceKeyFor('search')).toBe('__ns:search');
+    expect(namespacedKey('search', 42, 'q:shoes')).toBe('search:g42:q:shoes');
+    expect(namespacedKey('search', 0, 'q:shoes')).toBe('search:g0:q:shoes');
+  });
+
+  it('never gives two generations of a namespace the same key name', () => {
+    fc.assert(
+      fc.property(anyKey, anyKey, fc.nat(), fc.nat(), (ns, key, a, b) => {
+        fc.pre(a !== b);
+        expect(namespacedKey(ns, a, key)).not.toBe(namespacedKey(ns, b, key));
+      }),
+    );
   });
 });

@@ -7,6 +7,31 @@ export const LEASE_KEY_PREFIX = '__lease:';
 /** Every tag set key starts with this; no application key should. */
 export const TAG_SET_KEY_PREFIX = '__tag:';
 
+/** Every namespace generation counter starts with this; no application key should. */
+export const NAMESPACE_KEY_PREFIX = '__ns:';
+
+/**
+ * The counter holding `namespace`'s current generation. The invalidator bumps it with `INCR`; a
+ * missing counter reads as generation 0. It carries no TTL on purpose: an expired (or evicted)
+ * counter would restart at an older generation whose entries may still be cached.
+ *
+ * @example namespaceKeyFor('search') === '__ns:search'
+ */
+export function namespaceKeyFor(namespace: string): string {
+  return `${NAMESPACE_KEY_PREFIX}${namespace}`;
+}
+
+/**
+ * The name of `key` inside `namespace` at `generation`: `<namespace>:g<generation>:<key>`. After
+ * a bump, readers build names with the new generation, so old entries are never read again and
+ * leave by their TTL.
+ *
+ * @example namespacedKey('search', 42, 'q:shoes') === 'search:g42:q:shoes'
+ */
+export function namespacedKey(namespace: string, generation: number, key: string): string {
+  return `${namespace}:g${generation}:${key}`;
+}
+
 /**
  * Prefixes of the keys the project itself writes next to an application's entries (leases, tag
  * sets). Whoever adds an internal key kind adds its prefix here, so tools that look at the live
@@ -15,6 +40,7 @@ export const TAG_SET_KEY_PREFIX = '__tag:';
 export const INTERNAL_KEY_PREFIXES: readonly string[] = Object.freeze([
   LEASE_KEY_PREFIX,
   TAG_SET_KEY_PREFIX,
+  NAMESPACE_KEY_PREFIX,
 ]);
 
 /**

@@ -7,6 +7,8 @@ export interface InvalidationPlan {
   keys: readonly string[];
   /** Tags whose filed keys (and leases) and tag set are deleted. */
   tags: readonly string[];
+  /** Namespaces (key families) whose generation counter is bumped: `INCR __ns:<namespace>`. */
+  namespaces: readonly string[];
   /** `SCAN MATCH` globs whose matching keys (and leases) are deleted. */
   patterns: readonly string[];
 }
@@ -19,11 +21,13 @@ export interface InvalidationCounts {
   tags: number;
   /** Keys found in those tags' sets. */
   tagMembers: number;
+  /** Distinct namespaces of the plan bumped. */
+  namespaces: number;
   /** Distinct patterns of the plan swept. */
   patterns: number;
   /** Keys that matched the patterns. */
   patternMatches: number;
-  /** Keys that existed and were removed, leases included, over all three kinds. */
+  /** Keys that existed and were removed, leases included, by keys, tags and patterns. */
   removed: number;
 }
 

@@ -66,7 +66,7 @@ export function mergeTargets(
 
 /** A plan that asks for nothing. */
 export function emptyPlan(): InvalidationPlan {
-  return { keys: [], tags: [], patterns: [] };
+  return { keys: [], tags: [], namespaces: [], patterns: [] };
 }
 
 export function isEmptyPlan(plan: InvalidationPlan): boolean {

@@ -94,7 +94,12 @@ export class MessagePreparer {
             onRetry: context.onRetry,
           });
     if (expansion.rules.length === 0) return emptyPlan();
-    return { keys: expansion.keys, tags: expansion.tags, patterns: expansion.patterns };
+    return {
+      keys: expansion.keys,
+      tags: expansion.tags,
+      namespaces: expansion.namespaces,
+      patterns: expansion.patterns,
+    };
   }
 
   /** Each code handler in turn, transient failures retried; a lasting one names the handler. */

@@ -116,6 +116,7 @@ function setup(options: {
             keys: plan.keys.length,
             tags: 0,
             tagMembers: 0,
+            namespaces: 0,
             patterns: 0,
             patternMatches: 0,
             removed: 0,
@@ -151,6 +152,7 @@ describe('PartitionBatchProcessor', () => {
       {
         keys: ['category:5:products', 'category:7:products', 'product:1', 'product:2'],
         tags: [],
+        namespaces: [],
         patterns: [],
       },
     ]);

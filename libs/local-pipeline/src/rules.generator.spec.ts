@@ -14,12 +14,14 @@ rules:
     invalidate:
       - key: "product:{{id}}"
       - tag: "product:{{id}}"
+      - namespace: "search"
       - pattern: "search:*"
       - cascade: { fallback: { tag: "all", pattern: "category:*" } }
+      - cascade: { fallback: { namespace: "category:{{id}}" } }
 `;
 
 describe('rewriteRules', () => {
-  it('moves public tables to the schema and prefixes keys, tags, patterns and fallbacks', () => {
+  it('moves public tables to the schema and prefixes keys, tags, namespaces, patterns and fallbacks', () => {
     const out = parse(rewriteRules(source, 't_x', 'p:')) as {
       entities: Record<string, { table: string }>;
       rules: { invalidate: Record<string, unknown>[] }[];
@@ -29,8 +31,10 @@ describe('rewriteRules', () => {
     expect(out.rules[0]?.invalidate).toEqual([
       { key: 'p:product:{{id}}' },
       { tag: 'p:product:{{id}}' },
+      { namespace: 'p:search' },
       { pattern: 'p:search:*' },
       { cascade: { fallback: { tag: 'p:all', pattern: 'p:category:*' } } },
+      { cascade: { fallback: { namespace: 'p:category:{{id}}' } } },
     ]);
   });
 });

@@ -5,8 +5,9 @@ import { repoPath } from './repo.paths.js';
 interface RuleTarget {
   key?: string;
   tag?: string;
+  namespace?: string;
   pattern?: string;
-  cascade?: { fallback?: { tag?: string; pattern?: string } };
+  cascade?: { fallback?: { tag?: string; namespace?: string; pattern?: string } };
 }
 interface RulesDocument {
   entities: Record<string, { table: string }>;
@@ -14,8 +15,8 @@ interface RulesDocument {
 }
 
 /**
- * A rules file (YAML text) with its `public.` tables moved to `schema` and every key, tag and
- * pattern (cascade fallbacks included) under `prefix`.
+ * A rules file (YAML text) with its `public.` tables moved to `schema` and every key, tag,
+ * namespace and pattern (cascade fallbacks included) under `prefix`.
  */
 export function rewriteRules(source: string, schema: string, prefix: string): string {
   const document = parseYaml(source) as RulesDocument;
@@ -26,9 +27,11 @@ export function rewriteRules(source: string, schema: string, prefix: string): st
     for (const target of rule.invalidate) {
       if (target.key !== undefined) target.key = prefix + target.key;
       if (target.tag !== undefined) target.tag = prefix + target.tag;
+      if (target.namespace !== undefined) target.namespace = prefix + target.namespace;
       if (target.pattern !== undefined) target.pattern = prefix + target.pattern;
       const fallback = target.cascade?.fallback;
       if (fallback?.tag !== undefined) fallback.tag = prefix + fallback.tag;
+      if (fallback?.namespace !== undefined) fallback.namespace = prefix + fallback.namespace;
       if (fallback?.pattern !== undefined) fallback.pattern = prefix + fallback.pattern;
     }
   }

@@ -9,6 +9,7 @@ export {
   type RedisStandaloneConfig,
 } from './redis-client.factory.js';
 export { KeyDeleter, type KeyDeleterOptions, type UnlinkResult } from './key-deleter.js';
+export { NamespaceInvalidator, type NamespaceResult } from './namespace-invalidator.js';
 export { TagInvalidator, type TagInvalidatorOptions, type TagResult } from './tag-invalidator.js';
 export {
   PatternSweeper,

@@ -5,6 +5,7 @@ import type {
   InvalidationPlan,
 } from '#invalidation';
 import { KeyDeleter, type KeyDeleterOptions } from './key-deleter.js';
+import { NamespaceInvalidator } from './namespace-invalidator.js';
 import { PatternSweeper, type PatternSweeperOptions } from './pattern-sweeper.js';
 import {
   type RedisClient,
@@ -23,14 +24,15 @@ export interface RedisInvalidatorOptions {
 }
 
 /**
- * Applies invalidation plans to Redis (standalone or cluster), idempotently: keys first, then tags,
- * then patterns. Any failure throws a `RedisInvalidationError` whose `retriable` tells the caller
+ * Applies invalidation plans to Redis (standalone or cluster), idempotently (a namespace bumped
+ * twice only costs a refill): keys first, then tags, then namespaces, then patterns. Any failure throws a `RedisInvalidationError` whose `retriable` tells the caller
  * to apply the same plan again later (everything already done is harmless to redo); there is no
  * retry loop in here, so the caller's backoff and offset handling stay in one place.
  */
 export class RedisInvalidator implements InvalidationApplier {
   private readonly keyDeleter: KeyDeleter;
   private readonly tagInvalidator: TagInvalidator;
+  private readonly namespaceInvalidator: NamespaceInvalidator;
   private readonly patternSweeper: PatternSweeper;
 
   constructor(
@@ -40,6 +42,7 @@ export class RedisInvalidator implements InvalidationApplier {
   ) {
     this.keyDeleter = new KeyDeleter(client, options.keys);
     this.tagInvalidator = new TagInvalidator(client, this.keyDeleter, options.tags);
+    this.namespaceInvalidator = new NamespaceInvalidator(client);
     this.patternSweeper = new PatternSweeper(client, options.patterns);
   }
 
@@ -57,11 +60,13 @@ export class RedisInvalidator implements InvalidationApplier {
     assertReady(this.client);
     const keys = await this.keyDeleter.unlink(plan.keys);
     const tags = await this.tagInvalidator.invalidate(plan.tags);
+    const namespaces = await this.namespaceInvalidator.bump(plan.namespaces);
     const patterns = await this.patternSweeper.sweep(plan.patterns, options.signal);
     return {
       keys: keys.requested,
       tags: tags.tags,
       tagMembers: tags.members,
+      namespaces: namespaces.namespaces,
       patterns: patterns.patterns,
       patternMatches: patterns.matches,
       removed: keys.removed + tags.removed + patterns.removed,

@@ -59,7 +59,8 @@ describe('expand', () => {
       'product:9223372036854775807',
     ]);
     expect(result.tags).toEqual(['product:1001', 'product:9223372036854775807']);
-    expect(result.patterns).toEqual(['search:*']);
+    expect(result.namespaces).toEqual(['search']);
+    expect(result.patterns).toEqual([]);
     expect(result.cascades).toEqual([
       expect.objectContaining({
         rule: 'category-pages',
@@ -80,6 +81,46 @@ describe('expand', () => {
       exceeded: 'fan-out',
       fallback: ['category:5:products'],
     });
+  });
+
+  it('falls back to a declared namespace, and merges the cascaded rows namespaces', async () => {
+    const ruleSet = compileRules([
+      {
+        path: 'ns.yaml',
+        text: `version: 1
+entities:
+  category: { table: public.categories }
+  product: { table: public.products }
+rules:
+  - name: category-products
+    on: [category.updated]
+    invalidate:
+      - cascade:
+          entity: product
+          lookup: "SELECT id FROM products WHERE category_id = $1"
+          params: [id]
+          fallback: { namespace: "category:{id}" }
+  - name: product-search
+    on: [product.updated]
+    invalidate: [{ namespace: "search" }, { key: "product:{id}" }]
+`,
+      },
+    ]);
+    const evaluation = evaluate(ruleSet, categoryUpdate);
+    const within = await expand(ruleSet, evaluation, fakeLookup([{ id: 1 }]), { maxFanOut: 2 });
+    expect(within.namespaces).toEqual(['search']);
+    expect(within.keys).toEqual(['product:1']);
+    const beyond = await expand(
+      ruleSet,
+      evaluation,
+      fakeLookup([{ id: 1 }, { id: 2 }, { id: 3 }]),
+      {
+        maxFanOut: 2,
+      },
+    );
+    expect(beyond.namespaces).toEqual(['category:5']);
+    expect(beyond.keys).toEqual([]);
+    expect(beyond.cascades[0]).toMatchObject({ exceeded: 'fan-out', fallback: ['category:5'] });
   });
 
   it('falls back when the depth bound is exceeded, without querying', async () => {

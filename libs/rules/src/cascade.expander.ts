@@ -2,10 +2,14 @@ import type { ColumnValue, Row } from '#debezium';
 import { InvalidatorError } from '#errors';
 import { cascadedRowEvent } from './entity-event.mapper.js';
 import {
+  addTargets,
+  emptyTargetSets,
   evaluateEntityEvent,
+  sortedTargets,
   type CascadeRequest,
   type Evaluation,
   type Skipped,
+  type TargetSets,
 } from './rule.evaluator.js';
 import type { RuleSet } from './rule-set.types.js';
 import { CascadeLimitError, CascadeLookupError } from './rules.errors.js';
@@ -58,6 +62,21 @@ interface Pending {
   readonly depth: number;
 }
 
+/** What the expansion has gathered so far; each level adds to it. */
+interface Gathered {
+  readonly rules: Set<string>;
+  readonly sets: TargetSets;
+  readonly skipped: Skipped[];
+  readonly runs: CascadeRun[];
+  /** Lookups already run (entity, SQL, params), so a diamond runs each once. */
+  readonly seen: Set<string>;
+}
+
+interface Bounds {
+  readonly maxDepth: number;
+  readonly maxFanOut: number;
+}
+
 /**
  * Runs an evaluation's cascades through `lookup`, level by level, and merges what the cascaded
  * rows' rules invalidate. Beyond a bound the rule's fallback is invalidated instead; a rule
@@ -72,75 +91,87 @@ export async function expand(
   lookup: CascadeLookup,
   options: ExpandOptions = {},
 ): Promise<Expansion> {
-  const maxDepth = options.maxDepth ?? 3;
-  const maxFanOut = options.maxFanOut ?? 1000;
-  const rules = new Set(evaluation.rules);
-  const sets = {
-    key: new Set(evaluation.keys),
-    tag: new Set(evaluation.tags),
-    pattern: new Set(evaluation.patterns),
-  };
-  const skipped: Skipped[] = [...evaluation.skipped];
-  const runs: CascadeRun[] = [];
-  const seen = new Set<string>();
+  const bounds = { maxDepth: options.maxDepth ?? 3, maxFanOut: options.maxFanOut ?? 1000 };
+  const gathered = startFrom(evaluation);
   let level: Pending[] = evaluation.cascades.map((request) => ({ request, depth: 1 }));
   while (level.length > 0) {
-    const unique = level.filter(({ request }) => {
-      const id = JSON.stringify([request.entity, request.lookup, request.params.map(String)]);
-      return seen.has(id) ? false : (seen.add(id), true);
-    });
     const results = await Promise.all(
-      unique.map((pending) => runOne(pending, lookup, maxDepth, maxFanOut)),
+      unseen(level, gathered.seen).map((pending) => runOne(pending, lookup, bounds)),
     );
-    const next: Pending[] = [];
-    for (const { pending, rows, exceeded } of results) {
-      const { request, depth } = pending;
-      const base = {
-        rule: request.rule,
-        entity: request.entity,
-        lookup: request.lookup,
-        params: request.params,
-        depth,
-      };
-      if (exceeded !== null) {
-        const values = fallbackValues(request, exceeded, depth, rows, maxDepth, maxFanOut);
-        const kind = request.fallback?.kind ?? 'tag';
-        for (const value of values) sets[kind].add(value);
-        runs.push({
-          ...base,
-          rows: rows === null ? null : rows.length,
-          exceeded,
-          fallback: values,
-        });
-        continue;
-      }
-      const found = rows ?? [];
-      runs.push({ ...base, rows: found.length, exceeded: null, fallback: [] });
-      for (const row of found) {
-        const result = evaluateEntityEvent(
-          ruleSet,
-          cascadedRowEvent(request.entity, normalizeRow(row)),
-          { applyWhen: false },
-        );
-        for (const name of result.rules) rules.add(name);
-        for (const key of result.keys) sets.key.add(key);
-        for (const tag of result.tags) sets.tag.add(tag);
-        for (const pattern of result.patterns) sets.pattern.add(pattern);
-        skipped.push(...result.skipped);
-        next.push(...result.cascades.map((child) => ({ request: child, depth: depth + 1 })));
-      }
-    }
-    level = next;
+    level = results.flatMap((outcome) => mergeOutcome(ruleSet, outcome, gathered, bounds));
   }
   return {
     event: evaluation.event,
-    rules: [...rules],
-    keys: [...sets.key].sort(),
-    tags: [...sets.tag].sort(),
-    patterns: [...sets.pattern].sort(),
-    cascades: runs,
-    skipped,
+    rules: [...gathered.rules],
+    ...sortedTargets(gathered.sets),
+    cascades: gathered.runs,
+    skipped: gathered.skipped,
   };
+}
+
+function startFrom(evaluation: Evaluation): Gathered {
+  const sets = emptyTargetSets();
+  addTargets(sets, evaluation);
+  return {
+    rules: new Set(evaluation.rules),
+    sets,
+    skipped: [...evaluation.skipped],
+    runs: [],
+    seen: new Set(),
+  };
+}
+
+/** The lookups of `level` not run before (and not twice within the level). */
+function unseen(level: readonly Pending[], seen: Set<string>): Pending[] {
+  return level.filter(({ request }) => {
+    const id = JSON.stringify([request.entity, request.lookup, request.params.map(String)]);
+    return seen.has(id) ? false : (seen.add(id), true);
+  });
+}
+
+/** Records one lookup's outcome; returns the cascades its rows ask for, one level deeper. */
+function mergeOutcome(
+  ruleSet: RuleSet,
+  { pending, rows, exceeded }: Outcome,
+  gathered: Gathered,
+  bounds: Bounds,
+): Pending[] {
+  const { request, depth } = pending;
+  const base = {
+    rule: request.rule,
+    entity: request.entity,
+    lookup: request.lookup,
+    params: request.params,
+    depth,
+  };
+  if (exceeded !== null) {
+    const values = fallbackValues(request, exceeded, depth, rows, bounds);
+    const kind = request.fallback?.kind ?? 'tag';
+    for (const value of values) gathered.sets[kind].add(value);
+    const count = rows === null ? null : rows.length;
+    gathered.runs.push({ ...base, rows: count, exceeded, fallback: values });
+    return [];
+  }
+  const found = rows ?? [];
+  gathered.runs.push({ ...base, rows: found.length, exceeded: null, fallback: [] });
+  return found.flatMap((row) => mergeRow(ruleSet, request.entity, row, depth, gathered));
+}
+
+/** Evaluates one cascaded row (without `when` filters) into `gathered`. */
+function mergeRow(
+  ruleSet: RuleSet,
+  entity: string,
+  row: Readonly<Record<string, unknown>>,
+  depth: number,
+  gathered: Gathered,
+): Pending[] {
+  const result = evaluateEntityEvent(ruleSet, cascadedRowEvent(entity, normalizeRow(row)), {
+    applyWhen: false,
+  });
+  for (const name of result.rules) gathered.rules.add(name);
+  addTargets(gathered.sets, result);
+  gathered.skipped.push(...result.skipped);
+  return result.cascades.map((child) => ({ request: child, depth: depth + 1 }));
 }
 
 type Outcome = {
@@ -152,8 +183,7 @@ type Outcome = {
 async function runOne(
   pending: Pending,
   lookup: CascadeLookup,
-  maxDepth: number,
-  maxFanOut: number,
+  { maxDepth, maxFanOut }: Bounds,
 ): Promise<Outcome> {
   if (pending.depth > maxDepth) return { pending, rows: null, exceeded: 'depth' };
   let rows: readonly Readonly<Record<string, unknown>>[];
@@ -175,8 +205,7 @@ function fallbackValues(
   exceeded: 'depth' | 'fan-out',
   depth: number,
   rows: readonly unknown[] | null,
-  maxDepth: number,
-  maxFanOut: number,
+  { maxDepth, maxFanOut }: Bounds,
 ): readonly string[] {
   const detail =
     exceeded === 'depth'

@@ -1,4 +1,4 @@
-import type { CompiledRule, RuleSet } from './rule-set.types.js';
+import type { CompiledRule, RuleSet, TemplateKind } from './rule-set.types.js';
 
 /** Output formats of {@link graph}. */
 export type GraphFormat = 'mermaid' | 'dot';
@@ -6,7 +6,7 @@ export type GraphFormat = 'mermaid' | 'dot';
 interface Node {
   readonly id: string;
   readonly label: string;
-  readonly shape: 'entity' | 'rule' | 'key' | 'tag' | 'pattern';
+  readonly shape: 'entity' | 'rule' | TemplateKind;
 }
 
 interface Edge {
@@ -17,8 +17,8 @@ interface Edge {
 }
 
 /**
- * Renders the dependency graph: entity → rule (labelled with its events), rule → each key, tag
- * and pattern it derives, and dashed cascade edges rule → entity. Deterministic text.
+ * Renders the dependency graph: entity → rule (labelled with its events), rule → each key, tag,
+ * namespace and pattern it derives, and dashed cascade edges rule → entity. Deterministic text.
  */
 export function graph(ruleSet: RuleSet, format: GraphFormat): string {
   const { nodes, edges } = collect(ruleSet);
@@ -85,6 +85,7 @@ const MERMAID_SHAPES: Record<Node['shape'], [string, string]> = {
   rule: ['[', ']'],
   key: ['([', '])'],
   tag: ['{{', '}}'],
+  namespace: ['[[', ']]'],
   pattern: ['[/', '/]'],
 };
 
@@ -117,6 +118,7 @@ const DOT_SHAPES: Record<Node['shape'], string> = {
   rule: 'box',
   key: 'note',
   tag: 'hexagon',
+  namespace: 'folder',
   pattern: 'parallelogram',
 };
 

@@ -1,5 +1,6 @@
 export { compileRules } from './rule.compiler.js';
 export { parseEventName, type EventNameParts } from './event-name.js';
+export { ruleSetWarnings } from './rule-set.warnings.js';
 export { loadRules, readRuleSources } from './rules.loader.js';
 export type { RuleSource } from './yaml-source.parser.js';
 export type {
@@ -10,6 +11,7 @@ export type {
   CompiledTarget,
   EntityDefinition,
   RuleSet,
+  TemplateKind,
   TemplateTarget,
 } from './rule-set.types.js';
 export type { CompiledTemplate, ImageName, Placeholder } from './template.compiler.js';

@@ -11,16 +11,19 @@ export interface EntityDefinition {
   readonly location: SourceLocation;
 }
 
-/** A key, tag or pattern a rule derives. */
+/** What a template target derives: a key, a tag, a namespace (key family) or a pattern. */
+export type TemplateKind = 'key' | 'tag' | 'namespace' | 'pattern';
+
+/** A key, tag, namespace or pattern a rule derives. */
 export interface TemplateTarget {
-  readonly kind: 'key' | 'tag' | 'pattern';
+  readonly kind: TemplateKind;
   readonly template: CompiledTemplate;
   readonly location: SourceLocation;
 }
 
 /** What a cascade invalidates instead when it exceeds its bounds. */
 export interface CascadeFallback {
-  readonly kind: 'tag' | 'pattern';
+  readonly kind: Exclude<TemplateKind, 'key'>;
   readonly template: CompiledTemplate;
 }
 

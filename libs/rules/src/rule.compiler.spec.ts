@@ -84,7 +84,7 @@ rules:
     expect(found).toContainEqual(
       expect.objectContaining({
         line: 10,
-        message: 'expected exactly one of "key", "tag", "pattern" or "cascade"',
+        message: 'expected exactly one of "key", "tag", "namespace", "pattern" or "cascade"',
       }),
     );
   });
@@ -207,6 +207,38 @@ rules:
         },
       ]),
     ).not.toThrow();
+  });
+
+  it('accepts namespace templates and rejects glob characters or a leading placeholder in them', () => {
+    for (const namespace of ['*', 'search*', 'a?b', '[a]', '{id}', 'a\\\\b']) {
+      const found = problems(
+        `${entities}rules:\n  - name: n\n    on: [product.updated]\n    invalidate: [{ namespace: '${namespace}' }]\n`,
+      );
+      expect(found[0]?.field, namespace).toBe('rules[0].invalidate[0].namespace');
+      expect(found[0]?.message).toMatch(/expected a namespace name/);
+    }
+    const ruleSet = compileRules([
+      {
+        path: 'a.yaml',
+        text: `${entities}rules:\n  - name: n\n    on: [product.updated]\n    invalidate: [{ namespace: 'category:{category_id}' }]\n`,
+      },
+    ]);
+    expect(ruleSet.rules[0]?.targets[0]).toMatchObject({
+      kind: 'namespace',
+      template: { source: 'category:{category_id}' },
+    });
+  });
+
+  it('checks namespace placeholders against the declared columns', () => {
+    const found = problems(`version: 1
+entities:
+  product: { table: public.products, columns: [id] }
+rules:
+  - name: a
+    on: [product.updated]
+    invalidate: [{ namespace: "p:{sku}" }]
+`);
+    expect(found.map((p) => p.field)).toEqual(['invalidate[0].namespace']);
   });
 
   it('rejects malformed placeholders', () => {

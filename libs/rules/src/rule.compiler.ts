@@ -1,6 +1,7 @@
 import { checkRuleSet } from './rule-set.checks.js';
 import { buildDispatch } from './rule-dispatch.builder.js';
 import type {
+  CascadeFallback,
   CompiledRule,
   CompiledTarget,
   EntityDefinition,
@@ -14,7 +15,12 @@ import {
   type RuleProblem,
   type SourceLocation,
 } from './rules.errors.js';
-import { rulesFileSchema, type RuleDefinition, type TargetDefinition } from './rules.schema.js';
+import {
+  rulesFileSchema,
+  type CascadeDefinition,
+  type RuleDefinition,
+  type TargetDefinition,
+} from './rules.schema.js';
 import { compileTemplate, parsePlaceholder } from './template.compiler.js';
 import { parseYamlSource, type ParsedSource, type RuleSource } from './yaml-source.parser.js';
 import { issuesToProblems } from './zod-issue.formatter.js';
@@ -93,24 +99,28 @@ function compileTarget(target: TargetDefinition, location: SourceLocation): Comp
     return { kind: 'key', template: compileTemplate(target.key, false), location };
   if ('tag' in target)
     return { kind: 'tag', template: compileTemplate(target.tag, false), location };
+  if ('namespace' in target)
+    return { kind: 'namespace', template: compileTemplate(target.namespace, false), location };
   if ('pattern' in target) {
     return { kind: 'pattern', template: compileTemplate(target.pattern, true), location };
   }
   const { cascade } = target;
-  const fallback = cascade.fallback;
   return {
     kind: 'cascade',
     entity: cascade.entity,
     lookup: cascade.lookup,
     params: cascade.params.map(parsePlaceholder),
-    fallback:
-      fallback === undefined
-        ? null
-        : 'tag' in fallback
-          ? { kind: 'tag', template: compileTemplate(fallback.tag, false) }
-          : { kind: 'pattern', template: compileTemplate(fallback.pattern, true) },
+    fallback: cascade.fallback === undefined ? null : compileFallback(cascade.fallback),
     location,
   };
+}
+
+function compileFallback(fallback: NonNullable<CascadeDefinition['fallback']>): CascadeFallback {
+  if ('tag' in fallback) return { kind: 'tag', template: compileTemplate(fallback.tag, false) };
+  if ('namespace' in fallback) {
+    return { kind: 'namespace', template: compileTemplate(fallback.namespace, false) };
+  }
+  return { kind: 'pattern', template: compileTemplate(fallback.pattern, true) };
 }
 
 function buildRuleSet(

@@ -87,10 +87,22 @@ describe('evaluate', () => {
       rules: ['product-pages'],
       keys: ['brand:3:products', 'category:5:products', 'category:7:products', 'product:1001'],
       tags: ['product:1001'],
-      patterns: ['search:*'],
+      namespaces: ['search'],
+      patterns: [],
       cascades: [],
       skipped: [],
     });
+  });
+
+  it('renders namespaces as templates, unescaped, sorted and unique, apart from keys and tags', () => {
+    const ruleSet = oneRule(
+      '[{ namespace: "search" }, { namespace: "cat:{category_id}" }, { namespace: "search" }]',
+    );
+    const result = evaluate(ruleSet, row('u', { category_id: 5n }, { category_id: 7n }));
+    expect(result.namespaces).toEqual(['cat:5', 'cat:7', 'search']);
+    expect(result.keys).toEqual([]);
+    expect(result.tags).toEqual([]);
+    expect(result.patterns).toEqual([]);
   });
 
   it('picks one image with {before.col} and {after.col}', () => {
@@ -273,12 +285,8 @@ rules:
 
   it('renders only placeholder-free targets for a truncate and reports the rest', () => {
     const result = evaluate(demo, fixture('hand-products-truncate.json'));
-    expect(result.patterns).toEqual([
-      'brand:*:products',
-      'category:*:products',
-      'product:*',
-      'search:*',
-    ]);
+    expect(result.patterns).toEqual(['brand:*:products', 'category:*:products', 'product:*']);
+    expect(result.namespaces).toEqual(['search']);
     const ruleSet = oneRule('[{ key: "p:{id}" }]', '[product.truncated]');
     expect(evaluate(ruleSet, fixture('hand-products-truncate.json')).skipped).toEqual([
       {

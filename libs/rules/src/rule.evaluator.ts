@@ -1,6 +1,6 @@
 import { UNAVAILABLE_VALUE, type ChangeEvent, type ColumnValue } from '#debezium';
 import { toEntityEvent, type EntityEvent } from './entity-event.mapper.js';
-import type { CompiledRule, RuleSet } from './rule-set.types.js';
+import type { CascadeFallback, CompiledRule, RuleSet, TemplateKind } from './rule-set.types.js';
 import {
   renderParams,
   renderTemplate,
@@ -26,12 +26,15 @@ export interface CascadeRequest {
   readonly params: readonly LookupParam[];
   /** The rule's fallback rendered for this event, or null when it declares none. */
   readonly fallback: {
-    readonly kind: 'tag' | 'pattern';
+    readonly kind: CascadeFallback['kind'];
     readonly values: readonly string[];
   } | null;
 }
 
-/** What one event invalidates directly. `keys`, `tags` and `patterns` are sorted and unique. */
+/**
+ * What one event invalidates directly. `keys`, `tags`, `namespaces` and `patterns` are sorted and
+ * unique.
+ */
 export interface Evaluation {
   /** `product.updated`; null for tombstones, heartbeats and unmapped tables. */
   readonly event: string | null;
@@ -39,6 +42,8 @@ export interface Evaluation {
   readonly rules: readonly string[];
   readonly keys: readonly string[];
   readonly tags: readonly string[];
+  /** Key families whose generation is bumped (see `docs/rules.md`, namespaces). */
+  readonly namespaces: readonly string[];
   readonly patterns: readonly string[];
   readonly cascades: readonly CascadeRequest[];
   readonly skipped: readonly Skipped[];
@@ -75,7 +80,7 @@ export function evaluateEntityEvent(
 ): Evaluation {
   const applyWhen = options.applyWhen ?? true;
   const applied: string[] = [];
-  const sets = { key: new Set<string>(), tag: new Set<string>(), pattern: new Set<string>() };
+  const sets = emptyTargetSets();
   const cascades: CascadeRequest[] = [];
   const skipped: Skipped[] = [];
   const targetsSkipped: SkippedTarget[] = [];
@@ -91,18 +96,43 @@ export function evaluateEntityEvent(
   return {
     event: event.name,
     rules: applied,
-    keys: [...sets.key].sort(),
-    tags: [...sets.tag].sort(),
-    patterns: [...sets.pattern].sort(),
+    ...sortedTargets(sets),
     cascades,
     skipped,
+  };
+}
+
+/** One set per template kind, filled while rules render. */
+export type TargetSets = Record<TemplateKind, Set<string>>;
+
+export function emptyTargetSets(): TargetSets {
+  return { key: new Set(), tag: new Set(), namespace: new Set(), pattern: new Set() };
+}
+
+/** Adds what `evaluation` invalidates directly to `sets`. */
+export function addTargets(sets: TargetSets, evaluation: Evaluation): void {
+  for (const key of evaluation.keys) sets.key.add(key);
+  for (const tag of evaluation.tags) sets.tag.add(tag);
+  for (const namespace of evaluation.namespaces) sets.namespace.add(namespace);
+  for (const pattern of evaluation.patterns) sets.pattern.add(pattern);
+}
+
+/** The sets as an evaluation's sorted lists. */
+export function sortedTargets(
+  sets: TargetSets,
+): Pick<Evaluation, 'keys' | 'tags' | 'namespaces' | 'patterns'> {
+  return {
+    keys: [...sets.key].sort(),
+    tags: [...sets.tag].sort(),
+    namespaces: [...sets.namespace].sort(),
+    patterns: [...sets.pattern].sort(),
   };
 }
 
 function applyRule(
   rule: CompiledRule,
   event: EntityEvent,
-  sets: Record<'key' | 'tag' | 'pattern', Set<string>>,
+  sets: TargetSets,
   cascades: CascadeRequest[],
   skipped: SkippedTarget[],
 ): void {
@@ -174,5 +204,14 @@ function sameValue(a: ColumnValue, b: ColumnValue): boolean {
 
 /** The evaluation of an event that triggers nothing. */
 export function emptyEvaluation(event: string | null): Evaluation {
-  return { event, rules: [], keys: [], tags: [], patterns: [], cascades: [], skipped: [] };
+  return {
+    event,
+    rules: [],
+    keys: [],
+    tags: [],
+    namespaces: [],
+    patterns: [],
+    cascades: [],
+    skipped: [],
+  };
 }

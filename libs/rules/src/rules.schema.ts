@@ -7,6 +7,9 @@ const PLACEHOLDER = `\\{(?:(?:before|after)\\.)?${IDENT}\\}`;
 const TEMPLATE = new RegExp(`^(?:[^{}]|${PLACEHOLDER})+$`);
 // A wildcard, escape or placeholder as first character would let data or a glob reach every key.
 const PATTERN = new RegExp(`^[^*?[\\\\{}](?:[^{}]|${PLACEHOLDER})*$`);
+// A namespace names a family of keys (`<namespace>:g<generation>:…`): no glob specials, and a
+// literal first so that data alone cannot choose the family.
+const NAMESPACE = new RegExp(`^[^*?[\\]\\\\{}](?:[^*?[\\]\\\\{}]|${PLACEHOLDER})*$`);
 const PARAM = new RegExp(`^(?:(?:before|after)\\.)?${IDENT}$`);
 const VERBS = ['created', 'updated', 'deleted', 'read', 'truncated'] as const;
 
@@ -40,10 +43,21 @@ export const entitySchema = z
   })
   .meta({ description: 'An entity: one table whose changes the rules react to.' });
 
+const namespaceTemplate = z.string().regex(NAMESPACE, {
+  error:
+    'expected a namespace name such as "search" or "category:{id}" (a template without ' +
+    'glob characters * ? [ ] or \\, starting with a literal character)',
+});
+
 const fallbackSchema = z
-  .union([z.strictObject({ tag: template }), z.strictObject({ pattern: patternTemplate })], {
-    error: 'expected exactly one of "tag" or "pattern"',
-  })
+  .union(
+    [
+      z.strictObject({ tag: template }),
+      z.strictObject({ namespace: namespaceTemplate }),
+      z.strictObject({ pattern: patternTemplate }),
+    ],
+    { error: 'expected exactly one of "tag", "namespace" or "pattern"' },
+  )
   .meta({ description: 'What to invalidate when the cascade exceeds its depth or fan-out bound.' });
 
 export const cascadeSchema = z.strictObject({
@@ -65,11 +79,17 @@ export const targetSchema = z.union(
     z.strictObject({ key: template.meta({ description: 'A Redis key to delete.' }) }),
     z.strictObject({ tag: template.meta({ description: 'A tag whose member keys are deleted.' }) }),
     z.strictObject({
+      namespace: namespaceTemplate.meta({
+        description:
+          'A key family whose generation counter is bumped (INCR __ns:<namespace>): O(1) whatever its size.',
+      }),
+    }),
+    z.strictObject({
       pattern: patternTemplate.meta({ description: 'A Redis glob, run with SCAN.' }),
     }),
     z.strictObject({ cascade: cascadeSchema }),
   ],
-  { error: 'expected exactly one of "key", "tag", "pattern" or "cascade"' },
+  { error: 'expected exactly one of "key", "tag", "namespace", "pattern" or "cascade"' },
 );
 
 export const whenSchema = z.strictObject({
@@ -103,12 +123,14 @@ export const rulesFileSchema = z
   })
   .meta({
     title: 'Invalidator rules (version 1)',
-    description: 'Maps database changes to the cache keys, tags and patterns they make stale.',
+    description:
+      'Maps database changes to the cache keys, tags, namespaces and patterns they make stale.',
   });
 
 export type RulesFile = z.infer<typeof rulesFileSchema>;
 export type RuleDefinition = z.infer<typeof ruleSchema>;
 export type TargetDefinition = z.infer<typeof targetSchema>;
+export type CascadeDefinition = z.infer<typeof cascadeSchema>;
 export const EVENT_VERBS = VERBS;
 export type EventVerb = (typeof VERBS)[number];
 

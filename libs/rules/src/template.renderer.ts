@@ -1,5 +1,6 @@
 import { UNAVAILABLE_VALUE, type ColumnValue, type Row } from '#debezium';
 import type { EntityEvent } from './entity-event.mapper.js';
+import type { TemplateKind } from './rule-set.types.js';
 import {
   MAX_TARGET_BYTES,
   RuleRenderError,
@@ -19,7 +20,7 @@ export type SkipReason = 'null' | 'absent' | 'no-image';
 /** A template (or cascade) that rendered nothing for one image, and why. */
 export interface SkippedTarget {
   readonly rule: string;
-  readonly target: 'key' | 'tag' | 'pattern' | 'cascade' | 'fallback';
+  readonly target: TemplateKind | 'cascade' | 'fallback';
   readonly template: string;
   /** The image that lacked the value; null when the event has no row at all (truncate). */
   readonly image: ImageName | null;

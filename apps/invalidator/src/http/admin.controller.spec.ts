@@ -29,6 +29,7 @@ async function controller(extraEnv: Record<string, string> = {}) {
         keys: plan.keys.length,
         tags: plan.tags.length,
         tagMembers: 0,
+        namespaces: 0,
         patterns: 0,
         patternMatches: 0,
         removed: 0,
@@ -97,7 +98,9 @@ describe('AdminController', () => {
       INVALIDATOR_ADMIN_TOKEN: token,
     });
     await on.admin.invalidate({ keys: ['product:1'], tags: ['product:1'] });
-    expect(on.applied).toEqual([{ keys: ['product:1'], tags: ['product:1'], patterns: [] }]);
+    expect(on.applied).toEqual([
+      { keys: ['product:1'], tags: ['product:1'], namespaces: [], patterns: [] },
+    ]);
     expect(off.applied).toEqual([]);
   });
 });

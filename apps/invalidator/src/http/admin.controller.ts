@@ -73,6 +73,6 @@ export class AdminController {
     if (!this.config.admin.invalidateEnabled) throw new NotFoundException();
     const { keys, tags } = body;
     this.logger.warn({ keys: keys.length, tags: tags.length }, 'on-demand invalidation');
-    return this.redis.apply({ keys, tags, patterns: [] });
+    return this.redis.apply({ keys, tags, namespaces: [], patterns: [] });
   }
 }

@@ -167,6 +167,6 @@ describe('admin endpoints over HTTP', () => {
     expect((await post('/admin/invalidate', '[]', bearer)).status).toBe(400);
     const ok = await post('/admin/invalidate', '{"keys":["product:1"]}', bearer);
     expect(ok.status).toBe(200);
-    expect(applied).toEqual([{ keys: ['product:1'], tags: [], patterns: [] }]);
+    expect(applied).toEqual([{ keys: ['product:1'], tags: [], namespaces: [], patterns: [] }]);
   });
 });

@@ -19,7 +19,7 @@ export class InvalidatorMetrics {
   });
   readonly invalidated = new Counter({
     name: 'invalidator_invalidated_total',
-    help: 'Distinct keys, tags and patterns applied (per chunk), and keys found through tags and patterns.',
+    help: 'Distinct keys, tags, namespaces and patterns applied (per chunk), and keys found through tags and patterns.',
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });

@@ -46,9 +46,10 @@ export class MetricsObserver implements BatchObserver {
     this.metrics.invalidated.inc({ kind: 'key' }, counts.keys);
     this.metrics.invalidated.inc({ kind: 'tag' }, counts.tags);
     this.metrics.invalidated.inc({ kind: 'tag_member' }, counts.tagMembers);
+    this.metrics.invalidated.inc({ kind: 'namespace' }, counts.namespaces);
     this.metrics.chunkDuration.observe(durationMs / 1000);
     for (const lag of lagMs) this.metrics.lag.observe(lag / 1000);
-    if (counts.keys + counts.tags > 0) {
+    if (counts.keys + counts.tags + counts.namespaces > 0) {
       // One line per applied chunk (not per message), so a busy stream does not flood the logs.
       this.logger.info(
         {
