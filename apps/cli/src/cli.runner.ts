@@ -2,7 +2,6 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeError } from '#errors';
 import { RulesInvalidError, formatProblem } from '#rules';
 import type { CliDeps } from './cli-deps.port.js';
-import { coverageCommand } from './coverage.command.js';
 import { explainCommand } from './explain.command.js';
 import { graphCommand } from './graph.command.js';
 import { scaffoldCommand } from './scaffold.command.js';
@@ -56,7 +55,9 @@ const COMMANDS: Record<string, Command> = {
       sample: { type: 'string' },
       match: { type: 'string' },
     },
-    run: coverageCommand,
+    // Loaded on use: the Redis client is not worth starting every other command for.
+    run: async (values, deps) =>
+      (await import('./coverage.command.js')).coverageCommand(values, deps),
   },
 };
 

@@ -1,10 +1,5 @@
+import type { SampledKey } from '#redis-invalidation';
 import { findKeyOrigins, type RuleSet } from '#rules';
-
-/** A sampled key with its TTL in seconds (null: no expiry). */
-export interface SampledKeyTtl {
-  readonly key: string;
-  readonly ttlSeconds: number | null;
-}
 
 /** One key family of the report. */
 export interface CoverageFamily {
@@ -50,11 +45,8 @@ export function keyFamily(key: string): string {
 }
 
 /** Groups sampled keys into families and asks the rules whether each family's example is covered. */
-export function coverageReport(
-  ruleSet: RuleSet,
-  sampled: readonly SampledKeyTtl[],
-): CoverageReport {
-  const groups = new Map<string, SampledKeyTtl[]>();
+export function coverageReport(ruleSet: RuleSet, sampled: readonly SampledKey[]): CoverageReport {
+  const groups = new Map<string, SampledKey[]>();
   for (const entry of sampled) {
     const family = keyFamily(entry.key);
     const group = groups.get(family) ?? [];
@@ -72,7 +64,7 @@ export function coverageReport(
 function describeFamily(
   ruleSet: RuleSet,
   family: string,
-  keys: readonly SampledKeyTtl[],
+  keys: readonly SampledKey[],
 ): CoverageFamily {
   const example = keys[0]?.key ?? '';
   const by = [...new Set(findKeyOrigins(ruleSet, example).map((origin) => origin.rule))];

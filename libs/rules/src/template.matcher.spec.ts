@@ -50,7 +50,7 @@ const globPieceArb: fc.Arbitrary<{ glob: string; text: fc.Arbitrary<string> }> =
 // Full rendering semantics: values may hold any character, the key separator included.
 const many = { maxSolutions: 100_000, maxSteps: 10_000_000, valueExcludes: '' };
 
-describe('matchTemplate', () => {
+describe('matchTemplate', { timeout: 60_000 }, () => {
   it('finds the bindings a key template was rendered with', () => {
     fc.assert(
       fc.property(
