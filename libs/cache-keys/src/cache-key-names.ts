@@ -7,6 +7,9 @@ export const LEASE_KEY_PREFIX = '__lease:';
 /** Every tag set key starts with this; no application key should. */
 export const TAG_SET_KEY_PREFIX = '__tag:';
 
+/** Every invalidation marker key starts with this; no application key should. */
+export const MARKER_KEY_PREFIX = '__inv:';
+
 /**
  * The hash tag content that puts a derived key in the same slot as `key`: the key's own hashed
  * part when it can sit between braces (not empty, no `}`), otherwise a {@link slotTagFor} stand-in.
@@ -30,6 +33,17 @@ export function sameSlotTagFor(key: string): string {
  */
 export function leaseKeyFor(key: string): string {
   return `${LEASE_KEY_PREFIX}{${sameSlotTagFor(key)}}:${key}`;
+}
+
+/**
+ * The invalidation marker the invalidator leaves when it deletes `key` for a versioned change:
+ * its value is the change's version (canonical text), and a fill of an older version is refused
+ * while it lives. Same form, and so the same slot, as {@link leaseKeyFor}.
+ *
+ * @example markerKeyFor('product:42') === '__inv:{product:42}:product:42'
+ */
+export function markerKeyFor(key: string): string {
+  return `${MARKER_KEY_PREFIX}{${sameSlotTagFor(key)}}:${key}`;
 }
 
 /**

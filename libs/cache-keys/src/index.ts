@@ -2,11 +2,23 @@ export { CLUSTER_SLOT_COUNT, crc16, hashedPartOf, keySlot } from './key-slot.js'
 export { slotTagFor } from './slot-tag.js';
 export {
   LEASE_KEY_PREFIX,
+  MARKER_KEY_PREFIX,
   TAG_SET_KEY_PREFIX,
   escapeGlob,
   leaseKeyFor,
   leasePatternFor,
+  markerKeyFor,
   sameSlotTagFor,
   tagSetKeyFor,
 } from './cache-key-names.js';
 export { LEASE_KEY_LUA } from './lease-key.lua.js';
+export {
+  MAX_VERSION_DIGITS,
+  CacheVersionError,
+  compareVersions,
+  isCacheVersion,
+  newerVersion,
+  toCacheVersion,
+  type CacheVersionInput,
+  type KeyVersion,
+} from './cache-version.js';

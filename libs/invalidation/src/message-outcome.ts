@@ -1,3 +1,4 @@
+import { newerVersion } from '#cache-keys';
 import type { InvalidationPlan } from '#redis-invalidation';
 import type { ConsumedMessage } from './partition-batch.types.js';
 
@@ -38,17 +39,32 @@ export function splitEventName(event: string | null): { entity: string; op: stri
     : { entity: event.slice(0, dot), op: event.slice(dot + 1) };
 }
 
-/** The union of the plans: each distinct key, tag and pattern once, sorted. */
+/**
+ * The union of the plans: each distinct key, tag and pattern once, sorted; a key's version is the
+ * highest any plan gives it (the marker must cover the latest change of the chunk).
+ */
 export function coalescePlans(plans: readonly InvalidationPlan[]): InvalidationPlan {
   const keys = new Set<string>();
   const tags = new Set<string>();
   const patterns = new Set<string>();
+  const versions = new Map<string, string>();
   for (const plan of plans) {
     for (const key of plan.keys) keys.add(key);
     for (const tag of plan.tags) tags.add(tag);
     for (const pattern of plan.patterns) patterns.add(pattern);
+    for (const { key, version } of plan.versions ?? []) {
+      const known = versions.get(key);
+      versions.set(key, known === undefined ? version : newerVersion(known, version));
+    }
   }
-  return { keys: [...keys].sort(), tags: [...tags].sort(), patterns: [...patterns].sort() };
+  const plan = { keys: [...keys].sort(), tags: [...tags].sort(), patterns: [...patterns].sort() };
+  if (versions.size === 0) return plan;
+  return {
+    ...plan,
+    versions: [...versions]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, version]) => ({ key, version })),
+  };
 }
 
 export function isEmptyPlan(plan: InvalidationPlan): boolean {

@@ -47,7 +47,12 @@ export class MessagePreparer {
                 onRetry: context.onRetry,
               },
             );
-      const plan = { keys: expansion.keys, tags: expansion.tags, patterns: expansion.patterns };
+      const plan = {
+        keys: expansion.keys,
+        tags: expansion.tags,
+        patterns: expansion.patterns,
+        ...(expansion.versions.length > 0 ? { versions: expansion.versions } : {}),
+      };
       if (expansion.rules.length === 0 || isEmptyPlan(plan)) {
         return { kind: 'ignore', message, event: evaluation.event, reason: 'no-rule' };
       }

@@ -1,3 +1,4 @@
+import type { KeyVersion } from '#cache-keys';
 import { KeyDeleter, type KeyDeleterOptions } from './key-deleter.js';
 import { PatternSweeper, type PatternSweeperOptions } from './pattern-sweeper.js';
 import {
@@ -17,6 +18,12 @@ export interface InvalidationPlan {
   tags: readonly string[];
   /** `SCAN MATCH` globs whose matching keys (and leases) are deleted. */
   patterns: readonly string[];
+  /**
+   * Keys of `keys` derived from a versioned change, with the change's version: each is deleted
+   * together with an invalidation marker carrying the version (see `markerKeyFor`). Absent or
+   * empty: no markers.
+   */
+  versions?: readonly KeyVersion[];
 }
 
 /** Counts of one {@link RedisInvalidator.apply}, for metrics. */

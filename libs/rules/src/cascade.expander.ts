@@ -1,5 +1,6 @@
 import type { ColumnValue, Row } from '#debezium';
 import { InvalidatorError } from '#errors';
+import { newerVersion, type KeyVersion } from '#cache-keys';
 import { cascadedRowEvent } from './entity-event.mapper.js';
 import {
   evaluateEntityEvent,
@@ -80,6 +81,8 @@ export async function expand(
     tag: new Set(evaluation.tags),
     pattern: new Set(evaluation.patterns),
   };
+  const versions = new Map<string, string>();
+  mergeVersions(versions, evaluation.versions);
   const skipped: Skipped[] = [...evaluation.skipped];
   const runs: CascadeRun[] = [];
   const seen = new Set<string>();
@@ -126,6 +129,7 @@ export async function expand(
         for (const key of result.keys) sets.key.add(key);
         for (const tag of result.tags) sets.tag.add(tag);
         for (const pattern of result.patterns) sets.pattern.add(pattern);
+        mergeVersions(versions, result.versions);
         skipped.push(...result.skipped);
         next.push(...result.cascades.map((child) => ({ request: child, depth: depth + 1 })));
       }
@@ -138,9 +142,20 @@ export async function expand(
     keys: [...sets.key].sort(),
     tags: [...sets.tag].sort(),
     patterns: [...sets.pattern].sort(),
+    versions: [...versions]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, version]) => ({ key, version })),
     cascades: runs,
     skipped,
   };
+}
+
+/** Keeps the newest version of each key (a key several rows render carries the latest change). */
+function mergeVersions(into: Map<string, string>, versions: readonly KeyVersion[]): void {
+  for (const { key, version } of versions) {
+    const known = into.get(key);
+    into.set(key, known === undefined ? version : newerVersion(known, version));
+  }
 }
 
 type Outcome = {
