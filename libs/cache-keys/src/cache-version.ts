@@ -114,5 +114,5 @@ function zoneOffsetMinutes(zone: string): number {
 }
 
 function describe(value: unknown): string {
-  return typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? String(value));
+  return typeof value === 'bigint' ? `${value}n` : JSON.stringify(value);
 }
