@@ -22,3 +22,11 @@ export {
   type CacheVersionInput,
   type KeyVersion,
 } from './cache-version.js';
+export { VERSION_COMPARE_LUA } from './version-compare.lua.js';
+export {
+  ENTRY_ENVELOPE_PREFIX,
+  CacheEntryFormatError,
+  decodeEntry,
+  encodeEntry,
+  type CacheEntry,
+} from './cache-entry.envelope.js';

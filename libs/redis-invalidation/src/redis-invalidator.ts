@@ -1,5 +1,6 @@
 import type { KeyVersion } from '#cache-keys';
 import { KeyDeleter, type KeyDeleterOptions } from './key-deleter.js';
+import { MarkerWriter, type MarkerWriterOptions } from './marker-writer.js';
 import { PatternSweeper, type PatternSweeperOptions } from './pattern-sweeper.js';
 import {
   type RedisClient,
@@ -47,6 +48,8 @@ export interface RedisInvalidatorOptions {
   keys?: KeyDeleterOptions;
   tags?: TagInvalidatorOptions;
   patterns?: PatternSweeperOptions;
+  /** Invalidation markers of versioned keys. */
+  markers?: MarkerWriterOptions;
 }
 
 /**
@@ -59,6 +62,7 @@ export class RedisInvalidator {
   private readonly keyDeleter: KeyDeleter;
   private readonly tagInvalidator: TagInvalidator;
   private readonly patternSweeper: PatternSweeper;
+  private readonly markerWriter: MarkerWriter;
 
   constructor(
     private readonly client: RedisClient,
@@ -68,6 +72,7 @@ export class RedisInvalidator {
     this.keyDeleter = new KeyDeleter(client, options.keys);
     this.tagInvalidator = new TagInvalidator(client, this.keyDeleter, options.tags);
     this.patternSweeper = new PatternSweeper(client, options.patterns);
+    this.markerWriter = new MarkerWriter(client, options.markers);
   }
 
   /** An invalidator with its own client built from `config`; {@link close} closes it. */
@@ -82,7 +87,7 @@ export class RedisInvalidator {
   /** Deletes everything `plan` names. */
   async apply(plan: InvalidationPlan): Promise<InvalidationCounts> {
     assertReady(this.client);
-    const keys = await this.keyDeleter.unlink(plan.keys);
+    const keys = await this.unlinkKeys(plan);
     const tags = await this.tagInvalidator.invalidate(plan.tags);
     const patterns = await this.patternSweeper.sweep(plan.patterns);
     return {
@@ -93,6 +98,20 @@ export class RedisInvalidator {
       patternMatches: patterns.matches,
       removed: keys.removed + tags.removed + patterns.removed,
     };
+  }
+
+  // Versioned keys go with their markers (one script per slot batch); the rest with plain UNLINK.
+  private async unlinkKeys(
+    plan: InvalidationPlan,
+  ): Promise<{ requested: number; removed: number }> {
+    const versions = plan.versions ?? [];
+    if (versions.length === 0 || !this.markerWriter.enabled) {
+      return this.keyDeleter.unlink(plan.keys);
+    }
+    const versioned = new Set(versions.map((v) => v.key));
+    const plain = await this.keyDeleter.unlink(plan.keys.filter((key) => !versioned.has(key)));
+    const marked = await this.markerWriter.markAndUnlink(versions);
+    return { requested: plain.requested + versioned.size, removed: plain.removed + marked };
   }
 
   /** PINGs every master; throws a typed error when one does not answer (for readiness probes). */
