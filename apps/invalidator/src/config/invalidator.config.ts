@@ -21,6 +21,16 @@ export interface InvalidatorConfig {
   readonly backoff: BackoffOptions;
   readonly cascade: ExpandOptions;
   readonly chunkSize: number;
+  /** Invalidation markers left for keys of versioned entities. */
+  readonly markers: { readonly enabled: boolean; readonly ttlMs: number };
+  /** The online consistency checker (off unless enabled). */
+  readonly consistency: {
+    readonly enabled: boolean;
+    readonly sampleRate: number;
+    readonly windowsMs: readonly number[];
+    readonly maxPending: number;
+    readonly readsPerSecond: number;
+  };
   readonly http: { readonly host: string; readonly port: number };
   readonly shutdownGraceMs: number;
   readonly admin: { readonly token: string | undefined; readonly invalidateEnabled: boolean };
@@ -103,6 +113,11 @@ export function compileConfig(
       maxFanOut: read.integer('INVALIDATOR_CASCADE_MAX_FANOUT', 1_000, 1, 1_000_000),
     },
     chunkSize: read.integer('INVALIDATOR_CHUNK_SIZE', 500, 1, 100_000),
+    markers: {
+      enabled: read.boolean('INVALIDATOR_MARKERS', true),
+      ttlMs: read.integer('INVALIDATOR_MARKER_TTL_MS', 60_000, 1, 86_400_000),
+    },
+    consistency: compileConsistency(read),
     http: {
       host: read.string('INVALIDATOR_HTTP_HOST', '127.0.0.1'),
       port: read.integer('INVALIDATOR_HTTP_PORT', 53000, 0, 65535),
@@ -130,6 +145,30 @@ function compileTopics(read: EnvReader): (string | RegExp)[] {
     );
     return [];
   }
+}
+
+function compileConsistency(read: EnvReader): InvalidatorConfig['consistency'] {
+  const rateText = read.string('INVALIDATOR_CONSISTENCY_SAMPLE_RATE', '0.01');
+  const sampleRate = Number(rateText);
+  if (!/^\d+(\.\d+)?$/.test(rateText) || !(sampleRate >= 0 && sampleRate <= 1)) {
+    read.problem(
+      `INVALIDATOR_CONSISTENCY_SAMPLE_RATE=${rateText}: expected a number from 0 to 1, e.g. 0.01`,
+    );
+  }
+  const windows = read.string('INVALIDATOR_CONSISTENCY_WINDOWS_MS', '1000,10000,60000');
+  const windowsMs = windows.split(',').map((w) => Number(w.trim()));
+  if (windowsMs.some((w) => !Number.isSafeInteger(w) || w < 1)) {
+    read.problem(
+      `INVALIDATOR_CONSISTENCY_WINDOWS_MS=${windows}: expected a comma-separated list of milliseconds above 0, e.g. 1000,10000,60000`,
+    );
+  }
+  return {
+    enabled: read.boolean('INVALIDATOR_CONSISTENCY_CHECK', false),
+    sampleRate,
+    windowsMs,
+    maxPending: read.integer('INVALIDATOR_CONSISTENCY_MAX_PENDING', 10_000, 1, 10_000_000),
+    readsPerSecond: read.integer('INVALIDATOR_CONSISTENCY_READS_PER_SECOND', 500, 1, 1_000_000),
+  };
 }
 
 function compileRedis(read: EnvReader): RedisConnectionConfig {

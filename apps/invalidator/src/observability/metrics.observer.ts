@@ -14,12 +14,15 @@ const COMPONENT_OF: Record<string, string> = {
 export class MetricsObserver implements BatchObserver {
   redisOk = true;
 
+  /** @param onOutcome also told of each applied outcome (the consistency checker samples them). */
   constructor(
     private readonly metrics: InvalidatorMetrics,
     private readonly logger: Logger,
+    private readonly onOutcome: (outcome: MessageOutcome) => void = () => undefined,
   ) {}
 
   outcome(outcome: MessageOutcome): void {
+    this.onOutcome(outcome);
     const { entity, op } = splitEventName(outcome.event);
     const { topic, partition, offset } = outcome.message;
     switch (outcome.kind) {

@@ -6,6 +6,7 @@ import { KafkaBatchConsumer, KafkaDeadLetterProducer, createKafka } from '#kafka
 import { RedisInvalidator } from '#redis-invalidation';
 import { BackoffPolicy } from '#retry';
 import { createCascadeLookup, type ClosableLookup } from '../adapters/cascade-lookup.factory.js';
+import { ConsistencyMonitor } from '../consistency/consistency.monitor.js';
 import type { InvalidatorConfig } from '../config/invalidator.config.js';
 import { CASCADE_LOOKUP, CONFIG, KAFKA, LOGGER } from '../invalidator.tokens.js';
 import { InvalidatorMetrics } from '../observability/invalidator.metrics.js';
@@ -29,12 +30,15 @@ import { BATCH_PROCESSOR, CONSUMER, DEAD_LETTERS, OBSERVER, REDIS } from './work
       provide: REDIS,
       inject: [CONFIG, LOGGER],
       useFactory: (config: InvalidatorConfig, logger: Logger) =>
-        RedisInvalidator.fromConfig({
-          ...config.redis,
-          onConnectionError: (error) => {
-            logger.warn({ error: error.message }, 'redis connection error');
+        RedisInvalidator.fromConfig(
+          {
+            ...config.redis,
+            onConnectionError: (error) => {
+              logger.warn({ error: error.message }, 'redis connection error');
+            },
           },
-        }),
+          { markers: config.markers },
+        ),
     },
     {
       provide: CASCADE_LOOKUP,
@@ -43,10 +47,18 @@ import { BATCH_PROCESSOR, CONSUMER, DEAD_LETTERS, OBSERVER, REDIS } from './work
         createCascadeLookup(config.database, rules.ruleSet),
     },
     {
+      provide: ConsistencyMonitor,
+      inject: [CONFIG, InvalidatorMetrics, LOGGER],
+      useFactory: (config: InvalidatorConfig, metrics: InvalidatorMetrics, logger: Logger) =>
+        new ConsistencyMonitor(config, metrics, logger),
+    },
+    {
       provide: OBSERVER,
-      inject: [InvalidatorMetrics, LOGGER],
-      useFactory: (metrics: InvalidatorMetrics, logger: Logger) =>
-        new MetricsObserver(metrics, logger),
+      inject: [InvalidatorMetrics, LOGGER, ConsistencyMonitor],
+      useFactory: (metrics: InvalidatorMetrics, logger: Logger, monitor: ConsistencyMonitor) =>
+        new MetricsObserver(metrics, logger, (outcome) => {
+          monitor.observe(outcome);
+        }),
     },
     {
       provide: DEAD_LETTERS,
@@ -89,6 +101,6 @@ import { BATCH_PROCESSOR, CONSUMER, DEAD_LETTERS, OBSERVER, REDIS } from './work
     },
     InvalidationWorker,
   ],
-  exports: [CONSUMER, REDIS, OBSERVER, CASCADE_LOOKUP],
+  exports: [CONSUMER, REDIS, OBSERVER, CASCADE_LOOKUP, ConsistencyMonitor],
 })
 export class WorkerModule {}
