@@ -23,6 +23,7 @@ export const invalidationModule = InvalidationModule.forRootAsync({
     consumer: config.consumer,
     deadLetterTopic: config.deadLetterTopic,
     redis: config.redis,
+    redisOptions: { markers: config.markers },
     rules: () => rules.ruleSet,
     database: databaseOptions(config, rules),
     cascade: config.cascade,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { InvalidatorConfig } from './config/invalidator.config.js';
 import { CoreModule } from './core.module.js';
 import { AdminController } from './http/admin.controller.js';
+import { ConsistencyController } from './http/consistency.controller.js';
 import { HealthController } from './http/health.controller.js';
 import { MetricsController } from './http/metrics.controller.js';
 import { invalidationModule } from './invalidation.wiring.js';
@@ -17,7 +18,7 @@ export class InvalidatorModule {
     return {
       module: InvalidatorModule,
       imports: [CoreModule.forRoot(config, logger), invalidationModule],
-      controllers: [HealthController, MetricsController, AdminController],
+      controllers: [HealthController, MetricsController, AdminController, ConsistencyController],
     };
   }
 }

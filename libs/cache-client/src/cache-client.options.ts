@@ -1,3 +1,4 @@
+import type { CacheVersionInput } from '#cache-keys';
 import { InvalidatorError } from '#errors';
 import type { CacheCounters } from './cache-counters.port.js';
 import type { Serializer } from './json.serializer.js';
@@ -36,7 +37,7 @@ export interface CacheClientOptions {
 }
 
 /** Per-call settings of `CacheClient.get`. */
-export interface CacheGetOptions {
+export interface CacheGetOptions<T = unknown> {
   /** Entry TTL for this key. @default the client's `ttlSeconds` */
   ttlSeconds?: number;
   /**
@@ -50,6 +51,14 @@ export interface CacheGetOptions {
    * invalidates a tag by deleting every key filed under it. @default []
    */
   tags?: readonly string[];
+  /**
+   * The version of the data a loaded value holds (the row's version column, read in the same
+   * query: an integer, or a timestamp as text with its microseconds), or null when unknown. The
+   * entry is stored with it, and a fill older than the invalidation marker of a later change is
+   * refused (`fill-refused`). A timestamp read into a JS `Date` has lost its microseconds:
+   * select it as text or as epoch microseconds. @default undefined (unversioned entries)
+   */
+  version?: (value: T) => CacheVersionInput | null;
 }
 
 /** The options are not usable; names the option. */

@@ -16,6 +16,8 @@ export const CACHE_EVENTS = [
   'fill',
   /** A fill was void: the lease was gone (invalidated) or the key was unfiled. */
   'fill-rejected',
+  /** A versioned fill was refused: older than the invalidation marker of a later change. */
+  'fill-refused',
 ] as const;
 
 /** One of {@link CACHE_EVENTS}. */

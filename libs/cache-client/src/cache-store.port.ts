@@ -1,3 +1,6 @@
+/** What {@link CacheStore.fill} did. */
+export type FillResult = 'stored' | 'void' | 'refused';
+
 /** What {@link CacheStore.lookup} found. */
 export type LookupResult =
   | { kind: 'hit'; payload: string }
@@ -22,7 +25,10 @@ export interface LeaseRequest {
 
 /** A fill guarded by the lease taken in {@link CacheStore.lookup}. */
 export interface FillRequest extends LeaseRequest {
+  /** The text to store: the entry envelope (`encodeEntry` from `#cache-keys`). */
   payload: string;
+  /** The entry's version (canonical text), checked against the key's marker; null: unversioned. */
+  version: string | null;
   /** The entry's TTL, jitter included. */
   ttlMs: number;
 }
@@ -34,8 +40,12 @@ export interface FillRequest extends LeaseRequest {
 export interface CacheStore {
   /** Reads the entry, or takes its lease and files it under its tags before resolving. */
   lookup(request: LeaseRequest): Promise<LookupResult>;
-  /** Stores the payload if the lease is still ours; false when the fill is void. */
-  fill(request: FillRequest): Promise<boolean>;
+  /**
+   * Stores the payload if the lease is still ours (`stored`); `void` when it is gone or another's
+   * (or, in a cluster, the key was unfiled); `refused` when the entry is older than the key's
+   * invalidation marker (the lease is then given back).
+   */
+  fill(request: FillRequest): Promise<FillResult>;
   /** The current generation of `namespace` (its counter, prefixed name); 0 when never bumped. */
   generation(namespace: string): Promise<number>;
   /** Gives the lease back (only if still ours), so waiters need not wait for its expiry. */

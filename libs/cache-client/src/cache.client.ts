@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { namespacedKey } from '#cache-keys';
+import { decodeEntry, encodeEntry, namespacedKey, toCacheVersion } from '#cache-keys';
 import type { RedisClient } from '#redis-invalidation';
 import {
   positive,
@@ -16,6 +16,21 @@ import { delay, withTimeout } from './promise-timeout.util.js';
 import { RedisCacheStore } from './redis.cache-store.js';
 
 const MAX_POLL_MS = 50;
+
+const FILL_EVENTS = { stored: 'fill', void: 'fill-rejected', refused: 'fill-refused' } as const;
+
+/**
+ * The canonical version the caller's `version` option reports for `value`, or null.
+ * @throws CacheVersionError when it reports something that is not a version.
+ */
+function versionFrom<T>(value: T, versionOf: ((value: T) => unknown) | undefined): string | null {
+  const version = versionOf?.(value) ?? null;
+  if (version === null) return null;
+  if (typeof version !== 'bigint' && typeof version !== 'number' && typeof version !== 'string') {
+    throw new TypeError(`version: expected an integer or a timestamp text, got ${typeof version}`);
+  }
+  return toCacheVersion(version);
+}
 
 /**
  * Cache-aside with leases and tags. On a miss the caller takes a short lease on the key (and files
@@ -67,7 +82,7 @@ export class CacheClient {
    * The cached value of `key`, or `load()`'s result (stored in the background when this caller
    * holds the lease). `load` errors reach the caller; cache errors never do.
    */
-  async get<T>(key: string, load: () => Promise<T>, options: CacheGetOptions = {}): Promise<T> {
+  async get<T>(key: string, load: () => Promise<T>, options: CacheGetOptions<T> = {}): Promise<T> {
     const ttlSeconds = options.ttlSeconds ?? this.options.ttlSeconds;
     positive('ttlSeconds', ttlSeconds);
     let name: string;
@@ -78,7 +93,7 @@ export class CacheClient {
       return load();
     }
     const request = this.leaseRequest(name, ttlSeconds, options.tags ?? []);
-    return this.readThrough(request, ttlSeconds, load);
+    return this.readThrough(request, ttlSeconds, load, options.version);
   }
 
   /** The stored name of `key`: prefixed, and inside its namespace's current generation. */
@@ -93,6 +108,7 @@ export class CacheClient {
     request: LeaseRequest,
     ttlSeconds: number,
     load: () => Promise<T>,
+    version: CacheGetOptions<T>['version'],
   ): Promise<T> {
     const deadline = Date.now() + this.options.leaseWaitMs;
     let pause = this.options.leasePollMs;
@@ -106,7 +122,9 @@ export class CacheClient {
       }
       if (found.kind === 'hit') {
         try {
-          const value = this.options.serializer.deserialize(found.payload) as T;
+          const value = this.options.serializer.deserialize(
+            decodeEntry(found.payload).payload,
+          ) as T;
           this.count('hit');
           return value;
         } catch {
@@ -116,7 +134,7 @@ export class CacheClient {
       }
       if (found.kind === 'leased') {
         if (attempt === 0) this.count('miss');
-        return this.loadAndFill(request, ttlSeconds, load);
+        return this.loadAndFill(request, ttlSeconds, load, version);
       }
       if (attempt === 0) this.count('lease-wait');
       if (Date.now() + pause > deadline) {
@@ -148,6 +166,7 @@ export class CacheClient {
     request: LeaseRequest,
     ttlSeconds: number,
     load: () => Promise<T>,
+    versionOf: ((value: T) => unknown) | undefined,
   ): Promise<T> {
     let value: T;
     try {
@@ -156,14 +175,21 @@ export class CacheClient {
       this.background(this.store.release(request.key, request.token));
       throw error;
     }
-    this.background(this.fill(request, ttlSeconds, value));
+    this.background(this.fill(request, ttlSeconds, value, versionOf));
     return value;
   }
 
-  private async fill(request: LeaseRequest, ttlSeconds: number, value: unknown): Promise<void> {
+  private async fill<T>(
+    request: LeaseRequest,
+    ttlSeconds: number,
+    value: T,
+    versionOf: ((value: T) => unknown) | undefined,
+  ): Promise<void> {
     let payload: string;
+    let version: string | null;
     try {
-      payload = this.options.serializer.serialize(value);
+      version = versionFrom(value, versionOf);
+      payload = encodeEntry(this.options.serializer.serialize(value), version);
     } catch {
       this.count('error');
       await this.store.release(request.key, request.token);
@@ -172,11 +198,11 @@ export class CacheClient {
     const ttlMs = Math.round(
       ttlSeconds * 1000 * (1 + this.options.random() * this.options.jitterRatio),
     );
-    const stored = await withTimeout(
-      this.store.fill({ ...request, payload, ttlMs }),
+    const result = await withTimeout(
+      this.store.fill({ ...request, payload, version, ttlMs }),
       this.options.fillTimeoutMs,
     );
-    this.count(stored ? 'fill' : 'fill-rejected');
+    this.count(FILL_EVENTS[result]);
   }
 
   private leaseRequest(name: string, ttlSeconds: number, tags: readonly string[]): LeaseRequest {

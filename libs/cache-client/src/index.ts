@@ -12,7 +12,13 @@ export {
 } from './cache-counters.port.js';
 export { PromCacheCounters, type PromCacheCountersOptions } from './prom.cache-counters.js';
 export { JsonSerializer, type Serializer } from './json.serializer.js';
-export type { CacheStore, FillRequest, LeaseRequest, LookupResult } from './cache-store.port.js';
+export type {
+  CacheStore,
+  FillRequest,
+  FillResult,
+  LeaseRequest,
+  LookupResult,
+} from './cache-store.port.js';
 export { RedisCacheStore } from './redis.cache-store.js';
 export { MemoryCacheStore } from './memory.cache-store.js';
 export { CacheClientModule, type CacheClientModuleOptions } from './cache-client.module.js';

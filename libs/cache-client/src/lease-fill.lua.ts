@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { VERSION_COMPARE_LUA } from '#cache-keys';
 
 /** A Lua script with its SHA1, for `EVALSHA` with an `EVAL` fallback on `NOSCRIPT`. */
 export interface LuaScript {
@@ -41,15 +42,25 @@ return 1
 `);
 
 /**
- * Stores the value only while the lease is still ours. KEYS: entry, its lease, then (standalone
- * only) tag sets. ARGV: token, payload, entry key, tag-set ms, entry ms. Replies 1 when stored,
- * 0 when the lease is gone or another's (an invalidation deleted it: the fill is void).
+ * Stores the value only while the lease is still ours, and (versioned entries) only if it is not
+ * older than the key's invalidation marker. KEYS: entry, its lease, its marker, then (standalone
+ * only) tag sets. ARGV: token, payload, entry key, tag-set ms, entry ms, version ('' when
+ * unversioned). Replies 1 when stored; 0 when the lease is gone or another's (an invalidation
+ * deleted it: the fill is void); -1 when the version is older than the marker (refused; the
+ * lease is given back so a waiter can load again).
  */
-export const FILL_SCRIPT = script(`
+export const FILL_SCRIPT = script(`${VERSION_COMPARE_LUA}
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+if ARGV[6] ~= '' then
+  local marker = redis.call('GET', KEYS[3])
+  if marker and version_older(ARGV[6], marker) then
+    redis.call('DEL', KEYS[2])
+    return -1
+  end
+end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[5])
 redis.call('DEL', KEYS[2])
-${FILE_TAGS_FROM(3)}
+${FILE_TAGS_FROM(4)}
 return 1
 `);
 

@@ -1,5 +1,17 @@
-import { leaseKeyFor, namespaceKeyFor, tagSetKeyFor } from '#cache-keys';
-import type { CacheStore, FillRequest, LeaseRequest, LookupResult } from './cache-store.port.js';
+import {
+  compareVersions,
+  leaseKeyFor,
+  markerKeyFor,
+  namespaceKeyFor,
+  tagSetKeyFor,
+} from '#cache-keys';
+import type {
+  CacheStore,
+  FillRequest,
+  FillResult,
+  LeaseRequest,
+  LookupResult,
+} from './cache-store.port.js';
 
 interface Slot {
   value: string;
@@ -27,13 +39,20 @@ export class MemoryCacheStore implements CacheStore {
     return Promise.resolve({ kind: 'leased' });
   }
 
-  fill(request: FillRequest): Promise<boolean> {
+  fill(request: FillRequest): Promise<FillResult> {
     const lease = leaseKeyFor(request.key);
-    if (this.getString(lease) !== request.token) return Promise.resolve(false);
+    if (this.getString(lease) !== request.token) return Promise.resolve('void');
+    const marker = this.getString(markerKeyFor(request.key));
+    if (request.version !== null && marker !== undefined) {
+      if (compareVersions(request.version, marker) < 0) {
+        this.strings.delete(lease);
+        return Promise.resolve('refused');
+      }
+    }
     this.setString(request.key, request.payload, request.ttlMs);
     this.strings.delete(lease);
     for (const tag of request.tags) this.file(tag, request.key);
-    return Promise.resolve(true);
+    return Promise.resolve('stored');
   }
 
   generation(namespace: string): Promise<number> {
@@ -50,10 +69,18 @@ export class MemoryCacheStore implements CacheStore {
     return Promise.resolve();
   }
 
-  /** What the invalidator does to a key: deletes it and its lease. */
-  invalidateKey(key: string): void {
+  /**
+   * What the invalidator does to a key: deletes it and its lease; with a `version` (canonical
+   * text) it also leaves the invalidation marker, for `markerTtlMs`, never moving it backwards.
+   */
+  invalidateKey(key: string, version?: string, markerTtlMs = 60_000): void {
     this.strings.delete(key);
     this.strings.delete(leaseKeyFor(key));
+    if (version === undefined) return;
+    const marker = markerKeyFor(key);
+    const old = this.getString(marker);
+    const newest = old !== undefined && compareVersions(old, version) > 0 ? old : version;
+    this.setString(marker, newest, markerTtlMs);
   }
 
   /** What the invalidator does to a tag: invalidates every filed key, then drops the set. */

@@ -23,7 +23,7 @@ export class PromCacheCounters implements CacheCounters {
     this.namespace = options.namespace ?? '';
     this.counter = new Counter({
       name: options.name ?? 'cache_client_events_total',
-      help: 'Cache client events: hit, miss, lease-wait, lease-timeout, fallback, error, fill, fill-rejected.',
+      help: 'Cache client events: hit, miss, lease-wait, lease-timeout, fallback, error, fill, fill-rejected, fill-refused.',
       labelNames: ['event', 'namespace'],
       registers: options.registry === undefined ? undefined : [options.registry],
     });

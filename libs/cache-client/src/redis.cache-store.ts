@@ -1,7 +1,13 @@
 import { Cluster } from 'ioredis';
-import { leaseKeyFor, namespaceKeyFor, tagSetKeyFor } from '#cache-keys';
+import { leaseKeyFor, markerKeyFor, namespaceKeyFor, tagSetKeyFor } from '#cache-keys';
 import type { RedisClient } from '#redis-invalidation';
-import type { CacheStore, FillRequest, LeaseRequest, LookupResult } from './cache-store.port.js';
+import type {
+  CacheStore,
+  FillRequest,
+  FillResult,
+  LeaseRequest,
+  LookupResult,
+} from './cache-store.port.js';
 import {
   FILE_TAG_SCRIPT,
   FILL_SCRIPT,
@@ -72,22 +78,23 @@ export class RedisCacheStore implements CacheStore {
     return { kind: 'leased' };
   }
 
-  async fill(request: FillRequest): Promise<boolean> {
+  async fill(request: FillRequest): Promise<FillResult> {
     const { key } = request;
     const tagKeys = this.cluster ? [] : request.tags.map(tagSetKeyFor);
     const reply = await this.run(
       FILL_SCRIPT,
-      [key, leaseKeyFor(key), ...tagKeys],
-      [request.token, request.payload, key, request.tagTtlMs, request.ttlMs],
+      [key, leaseKeyFor(key), markerKeyFor(key), ...tagKeys],
+      [request.token, request.payload, key, request.tagTtlMs, request.ttlMs, request.version ?? ''],
     );
-    if (reply !== 1) return false;
-    if (!this.cluster || request.tags.length === 0) return true;
+    if (reply === -1) return 'refused';
+    if (reply !== 1) return 'void';
+    if (!this.cluster || request.tags.length === 0) return 'stored';
     const filed = await Promise.all(
       request.tags.map((tag) => this.client.sismember(tagSetKeyFor(tag), key)),
     );
-    if (filed.every((flag) => flag === 1)) return true;
+    if (filed.every((flag) => flag === 1)) return 'stored';
     await this.client.unlink(key);
-    return false;
+    return 'void';
   }
 
   async generation(namespace: string): Promise<number> {

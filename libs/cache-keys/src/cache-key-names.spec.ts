@@ -8,6 +8,7 @@ import {
   leasePatternFor,
   namespacedKey,
   namespaceKeyFor,
+  markerKeyFor,
   tagSetKeyFor,
 } from './cache-key-names.js';
 import { keySlot } from './key-slot.js';
@@ -47,6 +48,14 @@ describe('leaseKeyFor', () => {
 
   it('prefixes the pattern with the lease glob', () => {
     expect(leasePatternFor('product:*')).toBe('__lease:{*}:product:*');
+  });
+});
+
+describe('markerKeyFor', () => {
+  it('names the marker beside the lease, in the same slot', () => {
+    expect(markerKeyFor('product:42')).toBe('__inv:{product:42}:product:42');
+    fc.assert(fc.property(anyKey, (key) => keySlot(markerKeyFor(key)) === keySlot(key)));
+    fc.assert(fc.property(anyKey, (key) => markerKeyFor(key) !== leaseKeyFor(key)));
   });
 });
 

@@ -7,6 +7,9 @@ export const LEASE_KEY_PREFIX = '__lease:';
 /** Every tag set key starts with this; no application key should. */
 export const TAG_SET_KEY_PREFIX = '__tag:';
 
+/** Every invalidation marker key starts with this; no application key should. */
+export const MARKER_KEY_PREFIX = '__inv:';
+
 /** Every namespace generation counter starts with this; no application key should. */
 export const NAMESPACE_KEY_PREFIX = '__ns:';
 
@@ -41,6 +44,7 @@ export const INTERNAL_KEY_PREFIXES: readonly string[] = Object.freeze([
   LEASE_KEY_PREFIX,
   TAG_SET_KEY_PREFIX,
   NAMESPACE_KEY_PREFIX,
+  MARKER_KEY_PREFIX,
 ]);
 
 /**
@@ -76,6 +80,17 @@ export function sameSlotTagFor(key: string): string {
  */
 export function leaseKeyFor(key: string): string {
   return `${LEASE_KEY_PREFIX}{${sameSlotTagFor(key)}}:${key}`;
+}
+
+/**
+ * The invalidation marker the invalidator leaves when it deletes `key` for a versioned change:
+ * its value is the change's version (canonical text), and a fill of an older version is refused
+ * while it lives. Same form, and so the same slot, as {@link leaseKeyFor}.
+ *
+ * @example markerKeyFor('product:42') === '__inv:{product:42}:product:42'
+ */
+export function markerKeyFor(key: string): string {
+  return `${MARKER_KEY_PREFIX}{${sameSlotTagFor(key)}}:${key}`;
 }
 
 /**

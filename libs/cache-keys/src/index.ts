@@ -3,6 +3,7 @@ export { slotTagFor } from './slot-tag.js';
 export {
   LEASE_KEY_PREFIX,
   NAMESPACE_KEY_PREFIX,
+  MARKER_KEY_PREFIX,
   TAG_SET_KEY_PREFIX,
   INTERNAL_KEY_PREFIXES,
   escapeGlob,
@@ -11,7 +12,26 @@ export {
   leasePatternFor,
   namespacedKey,
   namespaceKeyFor,
+  markerKeyFor,
   sameSlotTagFor,
   tagSetKeyFor,
 } from './cache-key-names.js';
 export { LEASE_KEY_LUA } from './lease-key.lua.js';
+export {
+  MAX_VERSION_DIGITS,
+  CacheVersionError,
+  compareVersions,
+  isCacheVersion,
+  newerVersion,
+  toCacheVersion,
+  type CacheVersionInput,
+  type KeyVersion,
+} from './cache-version.js';
+export { VERSION_COMPARE_LUA } from './version-compare.lua.js';
+export {
+  ENTRY_ENVELOPE_PREFIX,
+  CacheEntryFormatError,
+  decodeEntry,
+  encodeEntry,
+  type CacheEntry,
+} from './cache-entry.envelope.js';

@@ -1,10 +1,12 @@
 import { describeError, InvalidatorError } from '#errors';
-import type { InvalidationPlan } from './invalidation-plan.js';
+import type { InvalidationPlan, PLAN_TARGETS } from './invalidation-plan.js';
 import type { DecodedChange } from './decoded-change.js';
 import type { ConsumedMessage } from './partition-batch.types.js';
 
 /** What a code handler may return: any subset of a plan's fields (keys, tags, patterns). */
-export type InvalidationTargets = { readonly [F in keyof InvalidationPlan]?: readonly string[] };
+export type InvalidationTargets = {
+  readonly [F in (typeof PLAN_TARGETS)[number]]?: InvalidationPlan[F];
+};
 
 /**
  * Application code that names what a change invalidates, beside the YAML rules (for example an

@@ -1,3 +1,8 @@
+import type { KeyVersion } from '#cache-keys';
+
+/** The target lists of a plan: each is coalesced the same way (distinct entries, sorted). */
+export const PLAN_TARGETS = ['keys', 'tags', 'namespaces', 'patterns'] as const;
+
 /**
  * What to invalidate; the rules and code handlers produce it, coalesced per chunk. Code that builds
  * or merges plans treats the fields generically (see `coalescePlans`), so a field can be added here.
@@ -11,6 +16,12 @@ export interface InvalidationPlan {
   namespaces: readonly string[];
   /** `SCAN MATCH` globs whose matching keys (and leases) are deleted. */
   patterns: readonly string[];
+  /**
+   * Keys of `keys` derived from a versioned change, with the change's version: each is deleted
+   * together with an invalidation marker carrying the version (see `markerKeyFor`). Absent or
+   * empty: no markers.
+   */
+  versions?: readonly KeyVersion[];
 }
 
 /** Counts of one {@link InvalidationApplier.apply}, for metrics. */

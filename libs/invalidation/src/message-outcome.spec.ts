@@ -16,6 +16,41 @@ describe('coalescePlans', () => {
       patterns: ['p:*'],
     });
   });
+
+  it('keeps the highest version of each key, compared exactly', () => {
+    const plan = coalescePlans([
+      {
+        ...empty,
+        keys: ['a', 'b'],
+        versions: [
+          { key: 'a', version: '9007199254740993' },
+          { key: 'b', version: '9' },
+        ],
+      },
+      { ...empty, keys: ['a', 'c'], tags: ['t'] },
+      {
+        ...empty,
+        keys: ['a', 'b'],
+        versions: [
+          { key: 'a', version: '9007199254740992' },
+          { key: 'b', version: '10' },
+        ],
+      },
+    ]);
+    expect(plan).toEqual({
+      ...empty,
+      keys: ['a', 'b', 'c'],
+      tags: ['t'],
+      versions: [
+        { key: 'a', version: '9007199254740993' },
+        { key: 'b', version: '10' },
+      ],
+    });
+  });
+
+  it('adds no versions field when no plan carries one', () => {
+    expect(coalescePlans([{ ...empty, keys: ['a'] }])).toEqual({ ...empty, keys: ['a'] });
+  });
 });
 
 describe('isEmptyPlan', () => {

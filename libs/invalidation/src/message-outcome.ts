@@ -1,6 +1,7 @@
-import type { InvalidationPlan } from './invalidation-plan.js';
+import { newerVersion, type KeyVersion } from '#cache-keys';
 import { parseEventName } from '#rules';
 import type { InvalidationTargets } from './code-handler.js';
+import { PLAN_TARGETS, type InvalidationPlan } from './invalidation-plan.js';
 import type { ConsumedMessage } from './partition-batch.types.js';
 
 /** Why a message asked for nothing: each is counted and acknowledged, never an error. */
@@ -39,24 +40,33 @@ export function splitEventName(event: string | null): { entity: string; op: stri
 }
 
 /**
- * The union of the plans: each distinct entry of each field once, sorted. Field by field, so a
- * field added to {@link InvalidationPlan} is coalesced without touching this function.
+ * The union of the plans: each distinct entry of each target list once, sorted (see
+ * {@link PLAN_TARGETS}); a key's version is the highest any plan gives it (the marker must cover
+ * the latest change of the chunk).
  */
 export function coalescePlans(plans: readonly InvalidationPlan[]): InvalidationPlan {
-  const sets = new Map<string, Set<string>>();
-  for (const plan of plans) {
-    for (const [field, values] of Object.entries(plan) as [string, readonly string[]][]) {
-      let set = sets.get(field);
-      if (set === undefined) sets.set(field, (set = new Set()));
-      for (const value of values) set.add(value);
-    }
+  const coalesced: InvalidationPlan = { ...emptyPlan() };
+  for (const field of PLAN_TARGETS) {
+    coalesced[field] = [...new Set(plans.flatMap((plan) => plan[field]))].sort();
   }
-  const coalesced: Record<string, readonly string[]> = { ...emptyPlan() };
-  for (const [field, set] of sets) coalesced[field] = [...set].sort();
-  return coalesced as unknown as InvalidationPlan;
+  const versions = newestVersions(plans);
+  return versions.length === 0 ? coalesced : { ...coalesced, versions };
 }
 
-/** Adds code handlers' targets (any subset of the plan's fields) to `plan`. */
+function newestVersions(plans: readonly InvalidationPlan[]): KeyVersion[] {
+  const versions = new Map<string, string>();
+  for (const plan of plans) {
+    for (const { key, version } of plan.versions ?? []) {
+      const known = versions.get(key);
+      versions.set(key, known === undefined ? version : newerVersion(known, version));
+    }
+  }
+  return [...versions]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, version]) => ({ key, version }));
+}
+
+/** Adds code handlers' targets (any subset of the plan's target lists) to `plan`. */
 export function mergeTargets(
   plan: InvalidationPlan,
   targets: readonly InvalidationTargets[],
@@ -70,5 +80,5 @@ export function emptyPlan(): InvalidationPlan {
 }
 
 export function isEmptyPlan(plan: InvalidationPlan): boolean {
-  return Object.values(plan).every((values: readonly string[]) => values.length === 0);
+  return PLAN_TARGETS.every((field) => plan[field].length === 0);
 }

@@ -99,6 +99,7 @@ export class MessagePreparer {
       tags: expansion.tags,
       namespaces: expansion.namespaces,
       patterns: expansion.patterns,
+      ...(expansion.versions.length > 0 ? { versions: expansion.versions } : {}),
     };
   }
 

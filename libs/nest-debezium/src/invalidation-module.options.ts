@@ -1,6 +1,6 @@
 import type { BatchObserver } from '#invalidation';
 import type { ConsumerListener, KafkaBatchConsumerConfig, KafkaConnectionConfig } from '#kafka';
-import type { RedisConnectionConfig } from '#redis-invalidation';
+import type { RedisConnectionConfig, RedisInvalidatorOptions } from '#redis-invalidation';
 import type { BackoffOptions } from '#retry';
 import type { ExpandOptions, RuleSet } from '#rules';
 
@@ -12,6 +12,8 @@ export interface InvalidationModuleOptions {
   /** Where messages that cannot be processed go, with the reason in their headers. */
   readonly deadLetterTopic: string;
   readonly redis: RedisConnectionConfig;
+  /** Tuning of the Redis side (batch sizes, sweep pace, invalidation markers). @default its own */
+  readonly redisOptions?: RedisInvalidatorOptions;
   /**
    * The YAML rules, the built-in handler: a rules directory or file (loaded once at start), or
    * the rule set in force (read once per chunk, so a reload takes effect between chunks).

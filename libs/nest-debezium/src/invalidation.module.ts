@@ -51,12 +51,15 @@ const providers: Provider[] = [
     provide: RedisInvalidator,
     inject: [MODULE_OPTIONS_TOKEN],
     useFactory: (options: Options) => {
-      const redis = RedisInvalidator.fromConfig({
-        ...options.redis,
-        onConnectionError:
-          options.redis.onConnectionError ??
-          ((error) => options.log?.('warn', 'redis connection error', { error: error.message })),
-      });
+      const redis = RedisInvalidator.fromConfig(
+        {
+          ...options.redis,
+          onConnectionError:
+            options.redis.onConnectionError ??
+            ((error) => options.log?.('warn', 'redis connection error', { error: error.message })),
+        },
+        options.redisOptions,
+      );
       return closedOnShutdown(redis, () => redis.close());
     },
   },

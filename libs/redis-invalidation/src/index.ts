@@ -8,6 +8,7 @@ export {
   type RedisConnectionConfig,
   type RedisStandaloneConfig,
 } from './redis-client.factory.js';
+export { MARKER_DEFAULTS, MarkerWriter, type MarkerWriterOptions } from './marker-writer.js';
 export { KeyDeleter, type KeyDeleterOptions, type UnlinkResult } from './key-deleter.js';
 export { NamespaceInvalidator, type NamespaceResult } from './namespace-invalidator.js';
 export { TagInvalidator, type TagInvalidatorOptions, type TagResult } from './tag-invalidator.js';

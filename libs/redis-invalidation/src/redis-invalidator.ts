@@ -6,6 +6,7 @@ import type {
 } from '#invalidation';
 import { KeyDeleter, type KeyDeleterOptions } from './key-deleter.js';
 import { NamespaceInvalidator } from './namespace-invalidator.js';
+import { MarkerWriter, type MarkerWriterOptions } from './marker-writer.js';
 import { PatternSweeper, type PatternSweeperOptions } from './pattern-sweeper.js';
 import {
   type RedisClient,
@@ -21,6 +22,8 @@ export interface RedisInvalidatorOptions {
   keys?: KeyDeleterOptions;
   tags?: TagInvalidatorOptions;
   patterns?: PatternSweeperOptions;
+  /** Invalidation markers of versioned keys. */
+  markers?: MarkerWriterOptions;
 }
 
 /**
@@ -34,6 +37,7 @@ export class RedisInvalidator implements InvalidationApplier {
   private readonly tagInvalidator: TagInvalidator;
   private readonly namespaceInvalidator: NamespaceInvalidator;
   private readonly patternSweeper: PatternSweeper;
+  private readonly markerWriter: MarkerWriter;
 
   constructor(
     private readonly client: RedisClient,
@@ -44,6 +48,7 @@ export class RedisInvalidator implements InvalidationApplier {
     this.tagInvalidator = new TagInvalidator(client, this.keyDeleter, options.tags);
     this.namespaceInvalidator = new NamespaceInvalidator(client);
     this.patternSweeper = new PatternSweeper(client, options.patterns);
+    this.markerWriter = new MarkerWriter(client, options.markers);
   }
 
   /** An invalidator with its own client built from `config`; {@link close} closes it. */
@@ -58,7 +63,7 @@ export class RedisInvalidator implements InvalidationApplier {
   /** Deletes everything `plan` names. */
   async apply(plan: InvalidationPlan, options: ApplyOptions = {}): Promise<InvalidationCounts> {
     assertReady(this.client);
-    const keys = await this.keyDeleter.unlink(plan.keys);
+    const keys = await this.unlinkKeys(plan);
     const tags = await this.tagInvalidator.invalidate(plan.tags);
     const namespaces = await this.namespaceInvalidator.bump(plan.namespaces);
     const patterns = await this.patternSweeper.sweep(plan.patterns, options.signal);
@@ -71,6 +76,20 @@ export class RedisInvalidator implements InvalidationApplier {
       patternMatches: patterns.matches,
       removed: keys.removed + tags.removed + patterns.removed,
     };
+  }
+
+  // Versioned keys go with their markers (one script per slot batch); the rest with plain UNLINK.
+  private async unlinkKeys(
+    plan: InvalidationPlan,
+  ): Promise<{ requested: number; removed: number }> {
+    const versions = plan.versions ?? [];
+    if (versions.length === 0 || !this.markerWriter.enabled) {
+      return this.keyDeleter.unlink(plan.keys);
+    }
+    const versioned = new Set(versions.map((v) => v.key));
+    const plain = await this.keyDeleter.unlink(plan.keys.filter((key) => !versioned.has(key)));
+    const marked = await this.markerWriter.markAndUnlink(versions);
+    return { requested: plain.requested + versioned.size, removed: plain.removed + marked };
   }
 
   /** PINGs every master; throws a typed error when one does not answer (for readiness probes). */

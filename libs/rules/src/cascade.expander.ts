@@ -1,5 +1,6 @@
 import type { ColumnValue, Row } from '#debezium';
 import { InvalidatorError } from '#errors';
+import { newerVersion, type KeyVersion } from '#cache-keys';
 import { cascadedRowEvent } from './entity-event.mapper.js';
 import {
   addTargets,
@@ -66,6 +67,8 @@ interface Pending {
 interface Gathered {
   readonly rules: Set<string>;
   readonly sets: TargetSets;
+  /** The newest change version of each versioned key gathered. */
+  readonly versions: Map<string, string>;
   readonly skipped: Skipped[];
   readonly runs: CascadeRun[];
   /** Lookups already run (entity, SQL, params), so a diamond runs each once. */
@@ -104,6 +107,9 @@ export async function expand(
     event: evaluation.event,
     rules: [...gathered.rules],
     ...sortedTargets(gathered.sets),
+    versions: [...gathered.versions]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, version]) => ({ key, version })),
     cascades: gathered.runs,
     skipped: gathered.skipped,
   };
@@ -112,9 +118,12 @@ export async function expand(
 function startFrom(evaluation: Evaluation): Gathered {
   const sets = emptyTargetSets();
   addTargets(sets, evaluation);
+  const versions = new Map<string, string>();
+  mergeVersions(versions, evaluation.versions);
   return {
     rules: new Set(evaluation.rules),
     sets,
+    versions,
     skipped: [...evaluation.skipped],
     runs: [],
     seen: new Set(),
@@ -170,8 +179,17 @@ function mergeRow(
   });
   for (const name of result.rules) gathered.rules.add(name);
   addTargets(gathered.sets, result);
+  mergeVersions(gathered.versions, result.versions);
   gathered.skipped.push(...result.skipped);
   return result.cascades.map((child) => ({ request: child, depth: depth + 1 }));
+}
+
+/** Keeps the newest version of each key (a key several rows render carries the latest change). */
+function mergeVersions(into: Map<string, string>, versions: readonly KeyVersion[]): void {
+  for (const { key, version } of versions) {
+    const known = into.get(key);
+    into.set(key, known === undefined ? version : newerVersion(known, version));
+  }
 }
 
 type Outcome = {

@@ -1,3 +1,4 @@
+import type { KeyVersion } from '#cache-keys';
 import { decodeMessage, type KafkaMessage } from '#debezium';
 import {
   expand,
@@ -22,8 +23,19 @@ export interface ExplainedCascade {
 }
 
 /** What one message invalidates, as `invalidator explain` and the admin endpoint print it. */
-export interface ExplainOutput extends Omit<Evaluation, 'cascades'> {
+export interface ExplainOutput extends Omit<Evaluation, 'cascades' | 'versions'> {
   readonly cascades: readonly ExplainedCascade[];
+  /** Each key with its change's version, only for versioned entities. */
+  readonly versions?: readonly KeyVersion[];
+}
+
+// Unversioned output stays exactly as before versions existed.
+function withoutEmptyVersions<T extends { readonly versions: readonly KeyVersion[] }>(
+  value: T,
+): Omit<T, 'versions'> & { versions?: readonly KeyVersion[] } {
+  if (value.versions.length > 0) return value;
+  const { versions: _versions, ...rest } = value;
+  return rest;
 }
 
 const params = (values: readonly LookupParam[]): string[] => values.map(String);
@@ -31,7 +43,7 @@ const params = (values: readonly LookupParam[]): string[] => values.map(String);
 /** Explain output without a database: cascades listed, not run. */
 export function explainEvaluation(evaluation: Evaluation): ExplainOutput {
   return {
-    ...evaluation,
+    ...withoutEmptyVersions(evaluation),
     cascades: evaluation.cascades.map((c) => ({
       rule: c.rule,
       entity: c.entity,
@@ -45,7 +57,7 @@ export function explainEvaluation(evaluation: Evaluation): ExplainOutput {
 /** Explain output after the cascades ran: `rows` is each lookup's row count. */
 export function explainExpansion(expansion: Expansion): ExplainOutput {
   return {
-    ...expansion,
+    ...withoutEmptyVersions(expansion),
     cascades: expansion.cascades.map((c) => ({
       rule: c.rule,
       entity: c.entity,

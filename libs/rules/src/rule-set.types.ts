@@ -8,6 +8,8 @@ export interface EntityDefinition {
   readonly table: string;
   /** Declared columns, or null when the file declares none (then only the database can check). */
   readonly columns: readonly string[] | null;
+  /** The version column (`version:`), or null when the entity's changes carry no version. */
+  readonly version: string | null;
   readonly location: SourceLocation;
 }
 

@@ -260,3 +260,15 @@ rules:
     expect(compileRules([b, a]).rules.map((r) => r.name)).toEqual(['a', 'b']);
   });
 });
+
+describe('compileRules: version columns', () => {
+  it('keeps the version column and checks it against declared columns', () => {
+    const text = (columns: string) =>
+      `version: 1\nentities:\n  product: { table: public.products, ${columns}version: updated_at }\n`;
+    const ok = compileRules([{ path: 'a.yaml', text: text('') }]);
+    expect(ok.entities.get('product')?.version).toBe('updated_at');
+    expect(() => compileRules([{ path: 'b.yaml', text: text('columns: [id], ') }])).toThrow(
+      /b\.yaml:3:\d+ entities\.product\.version.*"updated_at" is not among the entity's columns \(id\)/s,
+    );
+  });
+});

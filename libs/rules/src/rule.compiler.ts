@@ -60,7 +60,27 @@ export function compileRules(sources: readonly RuleSource[]): RuleSet {
         );
         continue;
       }
-      entities.set(name, { name, table: entity.table, columns: entity.columns ?? null, location });
+      if (
+        entity.version !== undefined &&
+        entity.columns !== undefined &&
+        !entity.columns.includes(entity.version)
+      ) {
+        problems.push(
+          problemAt(
+            at(['entities', name, 'version']),
+            null,
+            `entities.${name}.version`,
+            `version column "${entity.version}" is not among the entity's columns (${entity.columns.join(', ')})`,
+          ),
+        );
+      }
+      entities.set(name, {
+        name,
+        table: entity.table,
+        columns: entity.columns ?? null,
+        version: entity.version ?? null,
+        location,
+      });
     }
     result.data.rules?.forEach((rule, index) => {
       const ruleAt = (path: readonly PropertyKey[]) => at(['rules', index, ...path]);

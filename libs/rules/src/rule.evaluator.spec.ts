@@ -89,6 +89,7 @@ describe('evaluate', () => {
       tags: ['product:1001'],
       namespaces: ['search'],
       patterns: [],
+      versions: [],
       cascades: [],
       skipped: [],
     });
@@ -350,5 +351,58 @@ rules:
         fallback: { kind: 'tag', values: ['category:5:products'] },
       },
     ]);
+  });
+});
+
+describe('evaluate: versions', () => {
+  const versioned = (column = 'version') =>
+    compileRules([
+      {
+        path: 'v.yaml',
+        text:
+          `version: 1\nentities:\n  product: { table: public.products, version: ${column} }\n` +
+          `rules:\n  - name: r\n    on: [product.created, product.updated, product.deleted]\n` +
+          `    invalidate: [{ key: 'product:{id}' }, { key: 'category:{category_id}:products' }, { tag: 't:{id}' }]\n`,
+      },
+    ]);
+
+  it('gives every key the after-image version, exactly, beyond 2^53', () => {
+    const result = evaluate(
+      versioned(),
+      row(
+        'u',
+        { id: 1n, category_id: 5n, version: 9007199254740992n },
+        { id: 1n, category_id: 7n, version: 9007199254740993n },
+      ),
+    );
+    expect(result.versions).toEqual([
+      { key: 'category:5:products', version: '9007199254740993' },
+      { key: 'category:7:products', version: '9007199254740993' },
+      { key: 'product:1', version: '9007199254740993' },
+    ]);
+  });
+
+  it('takes the before-image for deletes', () => {
+    const result = evaluate(versioned(), row('d', { id: 1n, category_id: 5n, version: 41n }, null));
+    expect(result.versions.map((v) => v.version)).toEqual(['41', '41']);
+  });
+
+  it('reads a real Debezium timestamptz as exact microseconds', () => {
+    const result = evaluate(versioned('updated_at'), fixture('hand-product-update-full.json'));
+    expect(result.versions.length).toBeGreaterThan(0);
+    // after-image: 2024-11-26T10:02:11.000001Z
+    expect(new Set(result.versions.map((v) => v.version))).toEqual(new Set(['1732615331000001']));
+  });
+
+  it('carries no versions for unversioned entities or a null version', () => {
+    expect(evaluate(demo, fixture('hand-product-update-full.json')).versions).toEqual([]);
+    const nullVersion = row('c', null, { id: 1n, category_id: 5n, version: null });
+    expect(evaluate(versioned(), nullVersion).versions).toEqual([]);
+  });
+
+  it('refuses a version it cannot compare exactly, naming the rule and column', () => {
+    const float = row('c', null, { id: 1n, category_id: 5n, version: 1.5 });
+    expect(() => evaluate(versioned(), float)).toThrow(RuleRenderError);
+    expect(() => evaluate(versioned(), float)).toThrow(/rule "r": version column "version"/);
   });
 });

@@ -1,4 +1,6 @@
 import { UNAVAILABLE_VALUE, type ChangeEvent, type ColumnValue } from '#debezium';
+import { CacheVersionError, toCacheVersion, type KeyVersion } from '#cache-keys';
+import { RuleRenderError } from './rules.errors.js';
 import { toEntityEvent, type EntityEvent } from './entity-event.mapper.js';
 import type { CascadeFallback, CompiledRule, RuleSet, TemplateKind } from './rule-set.types.js';
 import {
@@ -45,6 +47,11 @@ export interface Evaluation {
   /** Key families whose generation is bumped (see `docs/rules.md`, namespaces). */
   readonly namespaces: readonly string[];
   readonly patterns: readonly string[];
+  /**
+   * For entities that declare `version:`, each key with the change's version (after-image, or
+   * before-image for deletes), sorted by key; empty otherwise.
+   */
+  readonly versions: readonly KeyVersion[];
   readonly cascades: readonly CascadeRequest[];
   readonly skipped: readonly Skipped[];
 }
@@ -93,10 +100,13 @@ export function evaluateEntityEvent(
     applyRule(rule, event, sets, cascades, targetsSkipped);
     skipped.push(...targetsSkipped.splice(0));
   }
+  const keys = [...sets.key].sort();
+  const version = applied.length === 0 ? null : changeVersion(ruleSet, event, applied[0] ?? '');
   return {
     event: event.name,
     rules: applied,
     ...sortedTargets(sets),
+    versions: version === null ? [] : keys.map((key) => ({ key, version })),
     cascades,
     skipped,
   };
@@ -127,6 +137,31 @@ export function sortedTargets(
     namespaces: [...sets.namespace].sort(),
     patterns: [...sets.pattern].sort(),
   };
+}
+
+/**
+ * The change's version in canonical text, or null when the entity declares no version column or
+ * the image lacks a value (the keys are then deleted without markers).
+ * @throws RuleRenderError when the value is not an integer or a timestamp.
+ */
+function changeVersion(ruleSet: RuleSet, event: EntityEvent, rule: string): string | null {
+  const column = ruleSet.entities.get(event.entity)?.version ?? null;
+  if (column === null) return null;
+  const image = event.verb === 'deleted' ? event.before : event.after;
+  const value = image?.[column] ?? null;
+  if (value === null) return null;
+  if (typeof value !== 'bigint' && typeof value !== 'number' && typeof value !== 'string') {
+    throw new RuleRenderError(
+      rule,
+      `version column "${column}" holds ${JSON.stringify(value)}; expected an integer or a timestamp`,
+    );
+  }
+  try {
+    return toCacheVersion(value);
+  } catch (error) {
+    if (!(error instanceof CacheVersionError)) throw error;
+    throw new RuleRenderError(rule, `version column "${column}": ${error.message}`);
+  }
 }
 
 function applyRule(
@@ -211,6 +246,7 @@ export function emptyEvaluation(event: string | null): Evaluation {
     tags: [],
     namespaces: [],
     patterns: [],
+    versions: [],
     cascades: [],
     skipped: [],
   };

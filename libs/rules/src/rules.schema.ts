@@ -40,6 +40,12 @@ export const entitySchema = z
     columns: z.array(column).min(1).optional().meta({
       description: 'Optional column list; when given, placeholders are checked against it.',
     }),
+    version: column.optional().meta({
+      description:
+        'A column that increases with every committed change of the row (an integer or a ' +
+        "timestamp). Keys this entity's rules delete then leave a marker carrying it, so the " +
+        'cache client refuses fills older than the change.',
+    }),
   })
   .meta({ description: 'An entity: one table whose changes the rules react to.' });
 

@@ -45,6 +45,13 @@ export const environmentSchema = z.object({
   INVALIDATOR_CHUNK_SIZE: integer(1, 100_000).optional(),
   INVALIDATOR_MAX_MESSAGES_AWAITING_SWEEPS: integer(1, 10_000_000).optional(),
   INVALIDATOR_STALL_TIMEOUT_MS: integer(1_000, 3_600_000).default(60_000),
+  INVALIDATOR_MARKERS: boolean().default(true),
+  INVALIDATOR_MARKER_TTL_MS: integer(1, 86_400_000).default(60_000),
+  INVALIDATOR_CONSISTENCY_CHECK: boolean().default(false),
+  INVALIDATOR_CONSISTENCY_SAMPLE_RATE: fraction().default(0.01),
+  INVALIDATOR_CONSISTENCY_WINDOWS_MS: milliseconds().default([1_000, 10_000, 60_000]),
+  INVALIDATOR_CONSISTENCY_MAX_PENDING: integer(1, 10_000_000).default(10_000),
+  INVALIDATOR_CONSISTENCY_READS_PER_SECOND: integer(1, 1_000_000).default(500),
   INVALIDATOR_HTTP_HOST: z.string().default('127.0.0.1'),
   INVALIDATOR_HTTP_PORT: integer(0, 65535).default(53000),
   INVALIDATOR_HTTP_BODY_LIMIT_BYTES: integer(256, 10_485_760).default(65_536),
@@ -102,6 +109,25 @@ function integer(min: number, max: number) {
     .regex(/^-?\d+$/, expected)
     .transform(Number)
     .pipe(z.number().min(min, expected).max(max, expected));
+}
+
+function fraction() {
+  const expected = 'expected a number from 0 to 1, e.g. 0.01';
+  return z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, expected)
+    .transform(Number)
+    .pipe(z.number().min(0, expected).max(1, expected));
+}
+
+/** A comma-separated list of durations in ms, each above 0. */
+function milliseconds() {
+  const expected = 'expected a comma-separated list of milliseconds above 0, e.g. 1000,10000,60000';
+  return z
+    .string()
+    .regex(/^\s*\d+\s*(,\s*\d+\s*)*$/, expected)
+    .transform((raw) => list(raw).map(Number))
+    .pipe(z.array(z.number().int().min(1, expected)).min(1, expected));
 }
 
 function boolean() {

@@ -216,3 +216,43 @@ describe('compileConfig with <NAME>_FILE variables', () => {
     ]);
   });
 });
+
+describe('compileConfig: markers and the consistency checker', () => {
+  it('leaves markers on (60 s) and the checker off by default', () => {
+    const config = compileConfig(minimal);
+    expect(config.markers).toEqual({ enabled: true, ttlMs: 60_000 });
+    expect(config.consistency).toEqual({
+      enabled: false,
+      sampleRate: 0.01,
+      windowsMs: [1000, 10000, 60000],
+      maxPending: 10_000,
+      readsPerSecond: 500,
+    });
+  });
+
+  it('reads the checker settings and names malformed ones', () => {
+    const config = compileConfig({
+      ...minimal,
+      INVALIDATOR_CONSISTENCY_CHECK: 'true',
+      INVALIDATOR_CONSISTENCY_SAMPLE_RATE: '1',
+      INVALIDATOR_CONSISTENCY_WINDOWS_MS: '500, 2000',
+      INVALIDATOR_MARKER_TTL_MS: '30000',
+    });
+    expect(config.consistency).toMatchObject({
+      enabled: true,
+      sampleRate: 1,
+      windowsMs: [500, 2000],
+    });
+    expect(config.markers.ttlMs).toBe(30_000);
+    expect(
+      problems({
+        ...minimal,
+        INVALIDATOR_CONSISTENCY_SAMPLE_RATE: '1.5',
+        INVALIDATOR_CONSISTENCY_WINDOWS_MS: '1s',
+      }),
+    ).toEqual([
+      'INVALIDATOR_CONSISTENCY_SAMPLE_RATE=1.5: expected a number from 0 to 1, e.g. 0.01',
+      'INVALIDATOR_CONSISTENCY_WINDOWS_MS=1s: expected a comma-separated list of milliseconds above 0, e.g. 1000,10000,60000',
+    ]);
+  });
+});

@@ -35,6 +35,16 @@ export interface InvalidatorConfig {
   readonly maxMessagesAwaitingSweeps: number | undefined;
   /** A partition with pending work and no progress for this long makes readiness fail. */
   readonly stallTimeoutMs: number;
+  /** Invalidation markers left for keys of versioned entities. */
+  readonly markers: { readonly enabled: boolean; readonly ttlMs: number };
+  /** The online consistency checker (off unless enabled). */
+  readonly consistency: {
+    readonly enabled: boolean;
+    readonly sampleRate: number;
+    readonly windowsMs: readonly number[];
+    readonly maxPending: number;
+    readonly readsPerSecond: number;
+  };
   readonly http: {
     readonly host: string;
     readonly port: number;
@@ -143,6 +153,14 @@ function toConfig(env: Environment): InvalidatorConfig {
     chunkSize: env.INVALIDATOR_CHUNK_SIZE,
     maxMessagesAwaitingSweeps: env.INVALIDATOR_MAX_MESSAGES_AWAITING_SWEEPS,
     stallTimeoutMs: env.INVALIDATOR_STALL_TIMEOUT_MS,
+    markers: { enabled: env.INVALIDATOR_MARKERS, ttlMs: env.INVALIDATOR_MARKER_TTL_MS },
+    consistency: {
+      enabled: env.INVALIDATOR_CONSISTENCY_CHECK,
+      sampleRate: env.INVALIDATOR_CONSISTENCY_SAMPLE_RATE,
+      windowsMs: env.INVALIDATOR_CONSISTENCY_WINDOWS_MS,
+      maxPending: env.INVALIDATOR_CONSISTENCY_MAX_PENDING,
+      readsPerSecond: env.INVALIDATOR_CONSISTENCY_READS_PER_SECOND,
+    },
     http: {
       host: env.INVALIDATOR_HTTP_HOST,
       port: env.INVALIDATOR_HTTP_PORT,

@@ -54,6 +54,12 @@ export class InvalidatorMetrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  readonly consistencyChecks = new Counter({
+    name: 'invalidator_consistency_checks_total',
+    help: 'Online consistency checks of invalidated keys, by window and result (absent, consistent, inconsistent, unknown, dropped).',
+    labelNames: ['window', 'result'] as const,
+    registers: [this.registry],
+  });
   readonly ruleReloads = new Counter({
     name: 'invalidator_rule_reloads_total',
     help: 'Rule reloads, by result (applied, rejected).',

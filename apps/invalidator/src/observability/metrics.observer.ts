@@ -17,9 +17,11 @@ export class MetricsObserver implements BatchObserver {
     private readonly metrics: InvalidatorMetrics,
     private readonly logger: Logger,
     private readonly health: HealthState,
+    private readonly onOutcome: (outcome: MessageOutcome) => void = () => undefined,
   ) {}
 
   outcome(outcome: MessageOutcome): void {
+    this.onOutcome(outcome);
     const { entity, op } = splitEventName(outcome.event);
     const { topic, partition, offset } = outcome.message;
     switch (outcome.kind) {
