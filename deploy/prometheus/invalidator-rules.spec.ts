@@ -60,6 +60,7 @@ describe('alert rules deploy/prometheus/invalidator.rules.yml', () => {
 
   describe.skipIf(promtool.path === undefined)(
     `promtool${promtool.path === undefined ? ` (skipped: ${promtool.missing})` : ''}`,
+    { timeout: 60_000 },
     () => {
       const run = (args: string[]) => runTool(promtool.path ?? 'promtool', args);
 

@@ -4,7 +4,7 @@
 # module proxy into the cache. Sourced by deploy-tools.sh.
 
 HELM_VERSION=${INVALIDATOR_HELM_VERSION:-v3.22.0}
-GO_FALLBACK_VERSION=1.24.6
+GO_FALLBACK_VERSION=1.26.8
 TOOLS_BIN=$CACHE_DIR/bin
 HELM_BIN=$TOOLS_BIN/helm
 
