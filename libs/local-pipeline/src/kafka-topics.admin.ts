@@ -16,7 +16,7 @@ export async function createTopicsWithLeaders(
   topics: readonly ITopicConfig[],
   options: CreateTopicsOptions = {},
 ): Promise<void> {
-  await admin.createTopics({ topics: [...topics] });
+  await admin.createTopics({ topics: [...topics], waitForLeaders: false });
   for (const { topic } of topics) {
     await waitFor(
       async () => {

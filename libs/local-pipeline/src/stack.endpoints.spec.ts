@@ -14,6 +14,7 @@ describe('stackEndpoints', () => {
         { host: '127.0.0.1', port: 57003 },
       ],
       kafkaBrokers: ['127.0.0.1:59092'],
+      kafkaSaslBrokers: ['127.0.0.1:59095'],
       connectUrl: 'http://127.0.0.1:58083',
     });
   });
@@ -25,12 +26,14 @@ describe('stackEndpoints', () => {
       INVALIDATOR_REDIS_CLUSTER_PORT: '7000',
       INVALIDATOR_KAFKA_PORT: '',
       INVALIDATOR_CONNECT_PORT: '8083',
+      INVALIDATOR_KAFKA_SASL_PORT: '9095',
     });
     expect(found.postgresUrl).toBe('postgres://invalidator:invalidator@127.0.0.1:5432/catalog');
     expect(found.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(found.redisClusterNodes.map((n) => n.port)).toEqual([7000, 7001, 7002]);
     expect(found.kafkaBrokers).toEqual(['127.0.0.1:59092']);
     expect(found.connectUrl).toBe('http://127.0.0.1:8083');
+    expect(found.kafkaSaslBrokers).toEqual(['127.0.0.1:9095']);
   });
 });
 
