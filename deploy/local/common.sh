@@ -19,6 +19,8 @@ KAFKA_CONTROLLER_PORT=${INVALIDATOR_KAFKA_CONTROLLER_PORT:-59093}
 # the broker's port, so stacks that moved their ports apart keep these apart too.
 KAFKA_PROXIED_PORT=${INVALIDATOR_KAFKA_PROXIED_PORT:-$((KAFKA_PORT + 2))}
 KAFKA_PROXY_PORT=${INVALIDATOR_KAFKA_PROXY_PORT:-$((KAFKA_PORT + 3))}
+# SASL/SCRAM listener, for running the service as a least-privilege Kafka user (docs/security.md).
+KAFKA_SASL_PORT=${INVALIDATOR_KAFKA_SASL_PORT:-$((KAFKA_PORT + 4))}
 CONNECT_PORT=${INVALIDATOR_CONNECT_PORT:-58083}
 
 PG_DATABASE=catalog

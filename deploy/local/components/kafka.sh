@@ -20,11 +20,19 @@ kafka_write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT,PROXIED://$HOST:$KAFKA_PROXIED_PORT
-advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT,PROXIED://$HOST:$KAFKA_PROXY_PORT
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT,PROXIED://$HOST:$KAFKA_PROXIED_PORT,SASL_PLAINTEXT://$HOST:$KAFKA_SASL_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT,PROXIED://$HOST:$KAFKA_PROXY_PORT,SASL_PLAINTEXT://$HOST:$KAFKA_SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PROXIED:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PROXIED:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+# SCRAM users (created with kafka-configs, see docs/security.md) get only the ACLs granted to them.
+# Everything on the plaintext listeners is User:ANONYMOUS, a super user, so the stack's own
+# clients (Connect, tests, the service by default) are not affected.
+sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:ANONYMOUS
 log.dirs=$KAFKA_DIR/data
 num.partitions=3
 auto.create.topics.enable=true
@@ -45,6 +53,7 @@ kafka_up() {
   refuse_foreign_port kafka "$KAFKA_PORT"
   refuse_foreign_port kafka_controller "$KAFKA_CONTROLLER_PORT"
   refuse_foreign_port kafka_proxied "$KAFKA_PROXIED_PORT"
+  refuse_foreign_port kafka_sasl "$KAFKA_SASL_PORT"
   kafka_write_config
   if [[ ! -f $KAFKA_DIR/data/meta.properties ]]; then
     local cluster_id
@@ -67,6 +76,13 @@ kafka_ready() {
 }
 
 kafka_down() { stop_pid kafka; }
+
+# kafka_scram_user <name> <password>: creates or updates a SCRAM-SHA-512 user (kafka-configs).
+kafka_scram_user() {
+  java -cp "$CACHE_DIR/lib/*" -Dlog4j2.configurationFile="$REPO_DIR/deploy/local/log4j2.xml" \
+    kafka.admin.ConfigCommand --bootstrap-server "$HOST:$KAFKA_PORT" --alter \
+    --add-config "SCRAM-SHA-512=[password=$2]" --entity-type users --entity-name "$1"
+}
 
 kafka_status() {
   if pid_alive kafka; then echo "kafka     up    $HOST:$KAFKA_PORT"; else echo "kafka     down"; fi

@@ -77,6 +77,24 @@ postgres_load_demo() {
   done
 }
 
+# postgres_lookup_role <role> <password> <schema> <table>...: a login role for the service's
+# cascade lookups that can only SELECT the given tables (docs/security.md has the same SQL).
+postgres_lookup_role() {
+  local role=$1 password=$2 schema=$3 table
+  shift 3
+  local sql="CREATE ROLE \"$role\" LOGIN NOINHERIT PASSWORD '$password';
+ALTER ROLE \"$role\" SET default_transaction_read_only = on;
+GRANT CONNECT ON DATABASE $PG_DATABASE TO \"$role\";
+GRANT USAGE ON SCHEMA \"$schema\" TO \"$role\";"
+  for table in "$@"; do sql+=$'\n'"GRANT SELECT ON \"$schema\".\"$table\" TO \"$role\";"; done
+  psql_admin -d "$PG_DATABASE" -c "$sql" >/dev/null
+}
+
+# postgres_drop_role <role>: revokes what the role was granted, then drops it.
+postgres_drop_role() {
+  psql_admin -d "$PG_DATABASE" -c "DROP OWNED BY \"$1\"" -c "DROP ROLE \"$1\"" >/dev/null
+}
+
 # A slot left by an earlier run whose connector is gone would make Debezium resume from WAL
 # that its new offsets know nothing about; drop it (ending its walsender if one still holds it).
 postgres_drop_slot() {

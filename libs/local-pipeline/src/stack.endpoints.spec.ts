@@ -14,6 +14,7 @@ describe('stackEndpoints', () => {
         { host: '127.0.0.1', port: 57003 },
       ],
       kafkaBrokers: ['127.0.0.1:59092'],
+      kafkaSaslBrokers: ['127.0.0.1:59096'],
       connectUrl: 'http://127.0.0.1:58083',
       kafkaProxiedPort: 59094,
       kafkaProxyPort: 59095,
@@ -31,6 +32,7 @@ describe('stackEndpoints', () => {
       INVALIDATOR_KAFKA_PROXIED_PORT: '9094',
       INVALIDATOR_KAFKA_PROXY_PORT: '9095',
       INVALIDATOR_REDIS_FAULTS_CLUSTER_PORT: '7100',
+      INVALIDATOR_KAFKA_SASL_PORT: '9096',
     });
     expect(found.postgresUrl).toBe('postgres://invalidator:invalidator@127.0.0.1:5432/catalog');
     expect(found.redisUrl).toBe('redis://127.0.0.1:6379');
@@ -40,6 +42,7 @@ describe('stackEndpoints', () => {
     expect([found.kafkaProxiedPort, found.kafkaProxyPort, found.redisFaultsClusterPort]).toEqual([
       9094, 9095, 7100,
     ]);
+    expect(found.kafkaSaslBrokers).toEqual(['127.0.0.1:9096']);
   });
 
   it('derives the fault-test ports from the broker and cluster ports when unset', () => {

@@ -11,6 +11,8 @@ export interface StackEndpoints {
   readonly redisClusterNodes: readonly { host: string; port: number }[];
   /** @default ['127.0.0.1:59092'] (INVALIDATOR_KAFKA_PORT) */
   readonly kafkaBrokers: readonly string[];
+  /** The SASL_PLAINTEXT (SCRAM) listener. @default the broker's port + 4 (INVALIDATOR_KAFKA_SASL_PORT) */
+  readonly kafkaSaslBrokers: readonly string[];
   /** Kafka Connect REST. @default port 58083 (INVALIDATOR_CONNECT_PORT) */
   readonly connectUrl: string;
   /**
@@ -56,6 +58,7 @@ export function stackEndpoints(env: Env = process.env): StackEndpoints {
     redisPort,
     redisClusterNodes: [0, 1, 2].map((i) => ({ host, port: clusterPort + i })),
     kafkaBrokers: [`${host}:${kafkaPort}`],
+    kafkaSaslBrokers: [`${host}:${parsePort(env, 'INVALIDATOR_KAFKA_SASL_PORT', kafkaPort + 4)}`],
     connectUrl: `http://${host}:${parsePort(env, 'INVALIDATOR_CONNECT_PORT', 58083)}`,
     kafkaProxiedPort: parsePort(env, 'INVALIDATOR_KAFKA_PROXIED_PORT', kafkaPort + 2),
     kafkaProxyPort: parsePort(env, 'INVALIDATOR_KAFKA_PROXY_PORT', kafkaPort + 3),

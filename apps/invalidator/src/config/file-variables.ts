@@ -10,8 +10,9 @@ export interface ResolvedVariables {
 /**
  * Reads each of `names` from `env`, or from the file named by `<NAME>_FILE` (the way container
  * platforms mount secrets): the file's content with one trailing newline removed. Values are then
- * trimmed and an empty value counts as unset, as for plain variables. Setting both forms, an
- * unreadable file and a `_FILE` variable for a name the service does not read are problems.
+ * trimmed and an empty value counts as unset, as for plain variables. Setting both forms (an
+ * empty plain value does not count), an unreadable file and a `_FILE` variable for a name the
+ * service does not read are problems.
  */
 export function resolveFileVariables(
   env: Readonly<Record<string, string | undefined>>,
@@ -21,10 +22,10 @@ export function resolveFileVariables(
   const values: Record<string, string | undefined> = {};
   const problems: string[] = [];
   for (const name of names) {
-    const plain = env[name];
+    const plain = normalize(env[name]);
     const path = env[`${name}_FILE`]?.trim();
     if (path === undefined || path === '') {
-      values[name] = normalize(plain);
+      values[name] = plain;
     } else if (plain !== undefined) {
       problems.push(`${name} and ${name}_FILE are both set: expected only one of them`);
     } else {
