@@ -28,7 +28,10 @@ describe('compileConfig', () => {
       topics: ['catalog.public.products', 'catalog.public.categories'],
       fromBeginning: true,
       partitionsConsumedConcurrently: 3,
+      sessionTimeoutMs: 10_000,
     });
+    expect(config.stallTimeoutMs).toBe(60_000);
+    expect(config.maxMessagesAwaitingSweeps).toBe(10_000);
     expect(config.redis).toEqual({
       mode: 'standalone',
       url: 'redis://127.0.0.1:56379',
