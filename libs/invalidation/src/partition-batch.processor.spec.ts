@@ -516,6 +516,24 @@ describe('PartitionBatchProcessor: patterns off the hot path', () => {
   });
 });
 
+describe('PartitionBatchProcessor: commits', () => {
+  it('retries a failed commit with the next batch of the partition', async () => {
+    const failures: string[] = [];
+    const observer = {
+      ...silentObserver,
+      commitFailed: (_t: string, _p: number, o: string) => failures.push(o),
+    };
+    const { processor } = setup({ observer });
+    const first = new FakeBatch([update(1, 5, 5)]);
+    first.commit = () => Promise.reject(transient());
+    await processor.process(first);
+    expect(failures).toEqual([first.messages[0]?.offset]);
+    const next = new FakeBatch([message(null)]);
+    await processor.process(next);
+    expect(next.committed).toEqual([first.messages[0]?.offset, next.messages[0]?.offset]);
+  });
+});
+
 describe('PartitionBatchProcessor: heartbeats and overlapped stages', () => {
   it('heartbeats while a chunk is in flight, and stops the timer after the batch', async () => {
     const clock = manualTimer();

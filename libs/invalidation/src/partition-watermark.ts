@@ -38,9 +38,13 @@ export class PartitionWatermark {
     this.commit = (offset) => batch.commit(offset);
   }
 
-  /** Commits through `batch` from now on (the latest batch of the same epoch). */
+  /**
+   * Commits through `batch` from now on (the latest batch of the same epoch), and retries a
+   * watermark whose commit failed.
+   */
   adopt(batch: Pick<PartitionBatch, 'commit'>): void {
     this.commit = (offset) => batch.commit(offset);
+    this.startCommitting();
   }
 
   /**
@@ -92,6 +96,11 @@ export class PartitionWatermark {
     while (this.entries[0]?.done === true) last = this.entries.shift()?.offset ?? last;
     if (last === null) return;
     this.target = last;
+    this.startCommitting();
+  }
+
+  private startCommitting(): void {
+    if (this.abandoned || this.target === null || this.target === this.committed) return;
     this.flushing ??= this.commitLoop().finally(() => {
       this.flushing = null;
     });
@@ -103,7 +112,7 @@ export class PartitionWatermark {
       try {
         await this.commit(offset.toString());
       } catch (error) {
-        // Retried with the next watermark (or redelivered after a restart: never lost).
+        // Retried with the next batch (or redelivered after a restart: never lost).
         this.observer.commitFailed(this.topic, this.partition, String(offset), error);
         return;
       }

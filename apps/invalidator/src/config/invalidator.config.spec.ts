@@ -40,6 +40,8 @@ describe('compileConfig', () => {
       partitionsConsumedConcurrently: undefined,
       sessionTimeoutMs: undefined,
     });
+    expect(config.stallTimeoutMs).toBe(60_000);
+    expect(config.maxMessagesAwaitingSweeps).toBeUndefined();
     expect(config.redis).toEqual({
       mode: 'standalone',
       url: 'redis://127.0.0.1:56379',
