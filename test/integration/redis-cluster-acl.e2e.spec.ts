@@ -19,9 +19,11 @@ const rules = [
   `~${prefix}*`,
   '~__tag:*',
   '~__lease:*',
+  '~__ns:*',
+  '~__inv:*',
   'resetchannels',
   '-@all',
-  ...['+ping', '+info', '+hello', '+auth', '+client|setname', '+unlink', '+scan', '+type'],
+  ...['+ping', '+info', '+hello', '+auth', '+client|setname', '+unlink', '+incr', '+scan', '+type'],
   ...['+smembers', '+eval', '+evalsha', '+sscan', '+srem', '+cluster|slots', '+cluster|info'],
   '+readonly',
 ];
@@ -72,6 +74,7 @@ describe('Redis Cluster as the least-privilege ACL user', () => {
     const counts = await invalidator.apply({
       keys,
       tags: [`${prefix}t`],
+      namespaces: [],
       patterns: [`${prefix}s:*`],
     });
     expect(counts).toMatchObject({ keys: 50, tagMembers: 2, patternMatches: 1 });
