@@ -8,10 +8,11 @@
 #   stack.sh status         one line per component, and the connector's state
 #   stack.sh logs [name]    follow a component's log (postgres, redis, kafka, connect)
 #   stack.sh reset          down, then delete all state (keeps the downloaded jars)
+#   stack.sh replica up|down|status   the lagging PostgreSQL standby (on demand only)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/common.sh"
-for component in install postgres redis kafka connect; do
+for component in install postgres redis kafka connect replica; do
   source "$here/components/$component.sh"
 done
 
@@ -33,6 +34,7 @@ cmd_down() {
   connect_down
   kafka_down
   redis_down
+  replica_down
   postgres_down
 }
 
@@ -41,6 +43,7 @@ cmd_status() {
   redis_status
   kafka_status
   connect_status
+  replica_status
   if [[ -x $cluster_script ]]; then "$cluster_script" status || true; fi
 }
 
@@ -60,9 +63,17 @@ case ${1:-} in
   down) cmd_down ;;
   status) cmd_status ;;
   logs) cmd_logs "${2:-}" ;;
+  replica)
+    case ${2:-} in
+      up) replica_up ;;
+      down) replica_down ;;
+      status) replica_status ;;
+      *) die "usage: stack.sh replica up|down|status" ;;
+    esac
+    ;;
   reset) cmd_down && rm -rf "$STATE_DIR" "$RUN_DIR" "$PG_DIR" && log "state deleted" ;;
   *)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
