@@ -23,6 +23,8 @@ export interface InvalidatorConfig {
   readonly chunkSize: number;
   /** Invalidation markers left for keys of versioned entities. */
   readonly markers: { readonly enabled: boolean; readonly ttlMs: number };
+  /** TEST ONLY: keys matching this are not deleted (a simulated lost invalidation). */
+  readonly testDropKeys: RegExp | null;
   /** The online consistency checker (off unless enabled). */
   readonly consistency: {
     readonly enabled: boolean;
@@ -118,6 +120,7 @@ export function compileConfig(
       ttlMs: read.integer('INVALIDATOR_MARKER_TTL_MS', 60_000, 1, 86_400_000),
     },
     consistency: compileConsistency(read),
+    testDropKeys: compileTestDropKeys(read),
     http: {
       host: read.string('INVALIDATOR_HTTP_HOST', '127.0.0.1'),
       port: read.integer('INVALIDATOR_HTTP_PORT', 53000, 0, 65535),
@@ -144,6 +147,17 @@ function compileTopics(read: EnvReader): (string | RegExp)[] {
       `INVALIDATOR_KAFKA_TOPICS=${raw}: not a valid regular expression (${String(error)})`,
     );
     return [];
+  }
+}
+
+function compileTestDropKeys(read: EnvReader): RegExp | null {
+  const source = read.optional('INVALIDATOR_TEST_DROP_KEYS');
+  if (source === undefined) return null;
+  try {
+    return new RegExp(source);
+  } catch {
+    read.problem(`INVALIDATOR_TEST_DROP_KEYS=${source}: expected a regular expression`);
+    return null;
   }
 }
 

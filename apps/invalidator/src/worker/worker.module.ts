@@ -7,6 +7,7 @@ import { RedisInvalidator } from '#redis-invalidation';
 import { BackoffPolicy } from '#retry';
 import { createCascadeLookup, type ClosableLookup } from '../adapters/cascade-lookup.factory.js';
 import { ConsistencyMonitor } from '../consistency/consistency.monitor.js';
+import { KeyDroppingApplier } from '../consistency/key-dropping.applier.js';
 import type { InvalidatorConfig } from '../config/invalidator.config.js';
 import { CASCADE_LOOKUP, CONFIG, KAFKA, LOGGER } from '../invalidator.tokens.js';
 import { InvalidatorMetrics } from '../observability/invalidator.metrics.js';
@@ -90,7 +91,10 @@ import { BATCH_PROCESSOR, CONSUMER, DEAD_LETTERS, OBSERVER, REDIS } from './work
           {
             rules: () => rules.ruleSet,
             preparer: new MessagePreparer(lookup, backoff, config.cascade),
-            applier: redis,
+            applier:
+              config.testDropKeys === null
+                ? redis
+                : new KeyDroppingApplier(redis, config.testDropKeys),
             deadLetters,
             observer,
             backoff,
