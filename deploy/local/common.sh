@@ -22,6 +22,9 @@ KAFKA_PROXY_PORT=${INVALIDATOR_KAFKA_PROXY_PORT:-$((KAFKA_PORT + 3))}
 # SASL/SCRAM listener, for running the service as a least-privilege Kafka user (docs/security.md).
 KAFKA_SASL_PORT=${INVALIDATOR_KAFKA_SASL_PORT:-$((KAFKA_PORT + 4))}
 CONNECT_PORT=${INVALIDATOR_CONNECT_PORT:-58083}
+# The lagging standby (stack.sh replica up): next to the primary's port unless set.
+PG_REPLICA_PORT=${INVALIDATOR_PG_REPLICA_PORT:-$((PG_PORT + 1))}
+PG_REPLICA_DELAY_MS=${INVALIDATOR_PG_REPLICA_DELAY_MS:-300}
 
 PG_DATABASE=catalog
 PG_USER=invalidator

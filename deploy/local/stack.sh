@@ -12,10 +12,11 @@
 #   stack.sh prometheus-down
 #   stack.sh logs [name]    follow a component's log (postgres, redis, kafka, connect)
 #   stack.sh reset          down, then delete all state (keeps the downloaded jars)
+#   stack.sh replica up|down|status   the lagging PostgreSQL standby (on demand only)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/common.sh"
-for component in install postgres redis kafka connect prometheus; do
+for component in install postgres redis kafka connect prometheus replica; do
   source "$here/components/$component.sh"
 done
 
@@ -38,6 +39,7 @@ cmd_down() {
   connect_down
   kafka_down
   redis_down
+  replica_down
   postgres_down
 }
 
@@ -47,6 +49,7 @@ cmd_status() {
   kafka_status
   connect_status
   prometheus_status
+  replica_status
   if [[ -x $cluster_script ]]; then "$cluster_script" status || true; fi
 }
 
@@ -74,6 +77,14 @@ case ${1:-} in
   prometheus-up) mkdir -p "$STATE_DIR" "$RUN_DIR" "$LOG_DIR" && prometheus_up ;;
   prometheus-down) prometheus_down ;;
   logs) cmd_logs "${2:-}" ;;
+  replica)
+    case ${2:-} in
+      up) replica_up ;;
+      down) replica_down ;;
+      status) replica_status ;;
+      *) die "usage: stack.sh replica up|down|status" ;;
+    esac
+    ;;
   reset) cmd_down && rm -rf "$STATE_DIR" "$RUN_DIR" "$PG_DIR" && log "state deleted" ;;
   *)
     sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { InvalidationModule, type InvalidationModuleOptions } from '#nest-debezium';
 import type { InvalidatorConfig } from './config/invalidator.config.js';
 import { ConfigError } from './config/config.error.js';
+import { KeyDroppingApplier } from './consistency/key-dropping.applier.js';
 import { HealthState } from './health/health.state.js';
 import { CONFIG, LOGGER } from './invalidator.tokens.js';
 import { InvalidatorMetrics } from './observability/invalidator.metrics.js';
@@ -24,6 +25,12 @@ export const invalidationModule = InvalidationModule.forRootAsync({
     deadLetterTopic: config.deadLetterTopic,
     redis: config.redis,
     redisOptions: { markers: config.markers },
+    ...(config.testDropKeys === null
+      ? {}
+      : {
+          decorateApplier: (applier) =>
+            new KeyDroppingApplier(applier, config.testDropKeys ?? /$^/),
+        }),
     rules: () => rules.ruleSet,
     database: databaseOptions(config, rules),
     cascade: config.cascade,

@@ -6,6 +6,7 @@ describe('stackEndpoints', () => {
     expect(stackEndpoints({})).toEqual({
       host: '127.0.0.1',
       postgresUrl: 'postgres://invalidator:invalidator@127.0.0.1:55432/catalog',
+      postgresReplicaUrl: 'postgres://invalidator:invalidator@127.0.0.1:55433/catalog',
       redisUrl: 'redis://127.0.0.1:56379',
       redisPort: 56379,
       redisClusterNodes: [
@@ -36,6 +37,12 @@ describe('stackEndpoints', () => {
     });
     expect(found.postgresUrl).toBe('postgres://invalidator:invalidator@127.0.0.1:5432/catalog');
     expect(found.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(found.postgresReplicaUrl).toBe(
+      'postgres://invalidator:invalidator@127.0.0.1:5433/catalog',
+    );
+    expect(stackEndpoints({ INVALIDATOR_PG_REPLICA_PORT: '6000' }).postgresReplicaUrl).toBe(
+      'postgres://invalidator:invalidator@127.0.0.1:6000/catalog',
+    );
     expect(found.redisClusterNodes.map((n) => n.port)).toEqual([7000, 7001, 7002]);
     expect(found.kafkaBrokers).toEqual(['127.0.0.1:59092']);
     expect(found.connectUrl).toBe('http://127.0.0.1:8083');

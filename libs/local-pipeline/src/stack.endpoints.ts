@@ -4,6 +4,11 @@ export interface StackEndpoints {
   readonly host: string;
   /** The demo catalog database. @default port 55432 (INVALIDATOR_PG_PORT) */
   readonly postgresUrl: string;
+  /**
+   * The lagging streaming standby (`npm run stack -- replica up`).
+   * @default the primary's port + 1 (INVALIDATOR_PG_REPLICA_PORT)
+   */
+  readonly postgresReplicaUrl: string;
   /** Standalone Redis. @default port 56379 (INVALIDATOR_REDIS_PORT) */
   readonly redisUrl: string;
   readonly redisPort: number;
@@ -51,9 +56,12 @@ export function stackEndpoints(env: Env = process.env): StackEndpoints {
   const redisPort = parsePort(env, 'INVALIDATOR_REDIS_PORT', 56379);
   const clusterPort = parsePort(env, 'INVALIDATOR_REDIS_CLUSTER_PORT', 57001);
   const kafkaPort = parsePort(env, 'INVALIDATOR_KAFKA_PORT', 59092);
+  const pgPort = parsePort(env, 'INVALIDATOR_PG_PORT', 55432);
+  const replicaPort = parsePort(env, 'INVALIDATOR_PG_REPLICA_PORT', pgPort + 1);
   return {
     host,
-    postgresUrl: `postgres://invalidator:invalidator@${host}:${parsePort(env, 'INVALIDATOR_PG_PORT', 55432)}/catalog`,
+    postgresUrl: `postgres://invalidator:invalidator@${host}:${pgPort}/catalog`,
+    postgresReplicaUrl: `postgres://invalidator:invalidator@${host}:${replicaPort}/catalog`,
     redisUrl: `redis://${host}:${redisPort}`,
     redisPort,
     redisClusterNodes: [0, 1, 2].map((i) => ({ host, port: clusterPort + i })),

@@ -1,4 +1,4 @@
-import type { BatchObserver } from '#invalidation';
+import type { BatchObserver, InvalidationApplier } from '#invalidation';
 import type { ConsumerListener, KafkaBatchConsumerConfig, KafkaConnectionConfig } from '#kafka';
 import type { RedisConnectionConfig, RedisInvalidatorOptions } from '#redis-invalidation';
 import type { BackoffOptions } from '#retry';
@@ -40,6 +40,11 @@ export interface InvalidationModuleOptions {
   readonly maxMessagesAwaitingSweeps?: number;
   /** Receives outcomes, retries, progress and sweeps (metrics, logs, health). @default silent */
   readonly observer?: BatchObserver;
+  /**
+   * Wraps the Redis applier, e.g. to count or (in tests) to drop invalidations.
+   * @default the Redis applier as it is
+   */
+  readonly decorateApplier?: (applier: InvalidationApplier) => InvalidationApplier;
   /** Receives consumer lag and partition assignments from kafkajs. @default ignored */
   readonly consumerListener?: ConsumerListener;
   /** Where kafkajs and Redis connection messages go. @default ignored */

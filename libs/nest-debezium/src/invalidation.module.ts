@@ -127,7 +127,7 @@ const providers: Provider[] = [
         {
           rules,
           preparer,
-          applier: redis,
+          applier: options.decorateApplier?.(redis) ?? redis,
           deadLetters,
           observer,
           backoff: new BackoffPolicy(options.backoff),

@@ -200,3 +200,28 @@ rules:
     expect(lookup.calls).toHaveLength(2);
   });
 });
+
+describe('expand: versions', () => {
+  it('gives cascaded keys their row version and keeps the newest for a key several rows render', async () => {
+    const versioned = compileRules([
+      {
+        path: 'v.yaml',
+        text: readFileSync(new URL('../../../rules/catalog.yaml', import.meta.url), 'utf8').replace(
+          'table: public.products\n',
+          'table: public.products\n    version: updated_at\n',
+        ),
+      },
+    ]);
+    const lookup = fakeLookup([
+      { id: 1, category_id: 5, brand_id: 3, updated_at: '2025-12-02T13:20:00.000001Z' },
+      { id: 2, category_id: 5, brand_id: 3, updated_at: '2025-12-02T13:20:00.000002Z' },
+    ]);
+    const result = await expand(versioned, evaluate(versioned, categoryUpdate), lookup);
+    expect(result.versions).toEqual([
+      { key: 'brand:3:products', version: '1764681600000002' },
+      { key: 'category:5:products', version: '1764681600000002' },
+      { key: 'product:1', version: '1764681600000001' },
+      { key: 'product:2', version: '1764681600000002' },
+    ]);
+  });
+});

@@ -52,6 +52,7 @@ export const environmentSchema = z.object({
   INVALIDATOR_CONSISTENCY_WINDOWS_MS: milliseconds().default([1_000, 10_000, 60_000]),
   INVALIDATOR_CONSISTENCY_MAX_PENDING: integer(1, 10_000_000).default(10_000),
   INVALIDATOR_CONSISTENCY_READS_PER_SECOND: integer(1, 1_000_000).default(500),
+  INVALIDATOR_TEST_DROP_KEYS: regExp().optional(),
   INVALIDATOR_HTTP_HOST: z.string().default('127.0.0.1'),
   INVALIDATOR_HTTP_PORT: integer(0, 65535).default(53000),
   INVALIDATOR_HTTP_BODY_LIMIT_BYTES: integer(256, 10_485_760).default(65_536),
@@ -109,6 +110,17 @@ function integer(min: number, max: number) {
     .regex(/^-?\d+$/, expected)
     .transform(Number)
     .pipe(z.number().min(min, expected).max(max, expected));
+}
+
+function regExp() {
+  return z.string().transform((raw, ctx) => {
+    try {
+      return new RegExp(raw);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a regular expression' });
+      return z.NEVER;
+    }
+  });
 }
 
 function fraction() {

@@ -37,6 +37,11 @@ export interface InvalidatorConfig {
   readonly stallTimeoutMs: number;
   /** Invalidation markers left for keys of versioned entities. */
   readonly markers: { readonly enabled: boolean; readonly ttlMs: number };
+  /**
+   * TEST ONLY: keys matching this are silently not deleted, to simulate a lost invalidation the
+   * consistency checker must report. Null in any real deployment.
+   */
+  readonly testDropKeys: RegExp | null;
   /** The online consistency checker (off unless enabled). */
   readonly consistency: {
     readonly enabled: boolean;
@@ -154,6 +159,7 @@ function toConfig(env: Environment): InvalidatorConfig {
     maxMessagesAwaitingSweeps: env.INVALIDATOR_MAX_MESSAGES_AWAITING_SWEEPS,
     stallTimeoutMs: env.INVALIDATOR_STALL_TIMEOUT_MS,
     markers: { enabled: env.INVALIDATOR_MARKERS, ttlMs: env.INVALIDATOR_MARKER_TTL_MS },
+    testDropKeys: env.INVALIDATOR_TEST_DROP_KEYS ?? null,
     consistency: {
       enabled: env.INVALIDATOR_CONSISTENCY_CHECK,
       sampleRate: env.INVALIDATOR_CONSISTENCY_SAMPLE_RATE,
