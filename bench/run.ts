@@ -47,7 +47,7 @@ const FULL: Sizes = {
   pipelineSeconds: 30,
   burstRows: 10_000,
   impactTotalKeys: 1_000_000,
-  impactTargetKeys: 10_000,
+  impactTargetKeys: 100_000,
   rulesEvalSeconds: 2,
   timeoutMs: 600_000,
 };
