@@ -224,7 +224,7 @@ export async function redisImpact(
     await measure('tag (before: one Lua script for the whole set)', () =>
       redis.eval(ONE_SCRIPT_TAG, 1, tagSetKeyFor(TAG)),
     );
-    await measure('tag (service: bounded steps of 250 members)', () =>
+    await measure('tag (service: bounded steps of 100 members)', () =>
       invalidator.apply({ keys: [], tags: [TAG], namespaces: [], patterns: [] }),
     );
     await measure('pattern (service SCAN path, default pacing 20,000 keys/s)', () =>

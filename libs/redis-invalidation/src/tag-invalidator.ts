@@ -10,7 +10,8 @@ import { chunk } from './unlink-batches.js';
 export interface TagInvalidatorOptions {
   /**
    * `SSCAN ... COUNT` hint per step: members taken apart per script (standalone) or per page
-   * (cluster). Bounds each step's server time (~0.1 ms per 250 members). @default 250
+   * (cluster). Bounds each step's server time (measured 0.7 ms per step of 100 on a loaded
+   * 2-core machine; see docs/benchmarks.md). @default 100
    */
   scanCount?: number;
   /** Tags invalidated at the same time, each in its own sequence of steps. @default 32 */
@@ -84,7 +85,7 @@ export class TagInvalidator {
     private readonly keyDeleter: KeyDeleter,
     options: TagInvalidatorOptions = {},
   ) {
-    this.scanCount = options.scanCount ?? 250;
+    this.scanCount = options.scanCount ?? 100;
     this.concurrency = options.concurrency ?? 32;
   }
 
