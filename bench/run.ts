@@ -1,7 +1,7 @@
 // `npm run bench`: throughput, latency, Redis impact and memory of the invalidator against the
 // naive approach and the ceilings, on the real local stack, in one run. See docs/benchmarks.md.
 //   npm run bench -- [--smoke] [--profile] [--out DIR] [--no-docs] [--only SECTION,...]
-// Sections: rules, throughput, latency, pipeline, impact.
+// Sections: rules, throughput, latency, pipeline, impact, namespace.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
@@ -16,6 +16,7 @@ import { round } from './lib/stats.js';
 import { barChart, cdfPoints, lineChart } from './lib/svg.js';
 import { latency } from './sections/latency.js';
 import { pipeline } from './sections/pipeline.js';
+import { namespaceCost } from './sections/namespace-cost.js';
 import { redisImpact } from './sections/redis-impact.js';
 import { rulesEval } from './sections/rules-eval.js';
 import { throughput } from './sections/throughput.js';
@@ -32,6 +33,8 @@ interface Sizes {
   burstRows: number;
   impactTotalKeys: number;
   impactTargetKeys: number;
+  namespaceSeconds: number;
+  namespaceFamilies: number[];
   rulesEvalSeconds: number;
   timeoutMs: number;
 }
@@ -47,7 +50,9 @@ const FULL: Sizes = {
   pipelineSeconds: 30,
   burstRows: 10_000,
   impactTotalKeys: 1_000_000,
-  impactTargetKeys: 10_000,
+  impactTargetKeys: 100_000,
+  namespaceSeconds: 5,
+  namespaceFamilies: [1_000, 1_000_000],
   rulesEvalSeconds: 2,
   timeoutMs: 600_000,
 };
@@ -71,11 +76,13 @@ const SMOKE: Sizes = {
   burstRows: 500,
   impactTotalKeys: 20_000,
   impactTargetKeys: 1_000,
+  namespaceSeconds: 0.5,
+  namespaceFamilies: [100, 10_000],
   rulesEvalSeconds: 0.3,
   timeoutMs: 60_000,
 };
 
-const SECTIONS = ['rules', 'throughput', 'latency', 'pipeline', 'impact'] as const;
+const SECTIONS = ['rules', 'throughput', 'latency', 'pipeline', 'impact', 'namespace'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -206,6 +213,7 @@ async function main(): Promise<number> {
     latency: null,
     pipeline: null,
     redisImpact: null,
+    namespaceCost: null,
     targets: [],
     failures: [],
   };
@@ -286,6 +294,13 @@ async function main(): Promise<number> {
       result.redisImpact = await redisImpact(await dedicated(), {
         totalKeys: sizes.impactTotalKeys,
         targetKeys: sizes.impactTargetKeys,
+        log,
+      });
+    });
+    await section('namespace', async () => {
+      result.namespaceCost = await namespaceCost(await dedicated(), {
+        seconds: sizes.namespaceSeconds,
+        familySizes: sizes.namespaceFamilies,
         log,
       });
     });

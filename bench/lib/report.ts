@@ -1,4 +1,5 @@
 import type { LagDistribution } from '#local-pipeline';
+import type { NamespaceCostResult } from '../sections/namespace-cost.js';
 import type { ImpactResult } from '../sections/redis-impact.js';
 import type { RateLatency } from '../sections/latency.js';
 import type { PipelineLatency } from '../sections/pipeline.js';
@@ -25,6 +26,7 @@ export interface BenchResult {
   latency: RateLatency[] | null;
   pipeline: PipelineLatency | null;
   redisImpact: ImpactResult | null;
+  namespaceCost: NamespaceCostResult | null;
   targets: Target[];
   failures: string[];
 }
@@ -380,6 +382,7 @@ export function renderReport(result: BenchResult, charts: boolean, resultsDir: s
       ...img('redis-impact.svg', 'Redis impact'),
     );
   }
+  out.push(...namespaceSection(result.namespaceCost));
   out.push('## 4. Memory', '');
   if (t !== null) {
     out.push(
@@ -389,6 +392,27 @@ export function renderReport(result: BenchResult, charts: boolean, resultsDir: s
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** Cache-client reads with and without a namespace, and what one bump costs per family size. */
+function namespaceSection(cost: NamespaceCostResult | null): string[] {
+  if (cost === null) return [];
+  return [
+    '### Namespaces',
+    '',
+    'Cache-client hits per second on a dedicated redis-server (32 concurrent loops, same run), and the commands one namespace invalidation sent, per family size.',
+    '',
+    table(
+      ['reads', 'hits/s', 'vs no namespace'],
+      cost.reads.map((r) => [r.name, formatInt(r.readsPerSecond), `${r.ratio}×`]),
+    ),
+    '',
+    table(
+      ['family size', 'invalidation ms', 'Redis commands'],
+      cost.bumps.map((b) => [formatInt(b.familySize), b.durationMs, b.commands]),
+    ),
+    '',
+  ];
 }
 
 /** The burst as the service's own lag histogram saw it (interpolated inside buckets). */

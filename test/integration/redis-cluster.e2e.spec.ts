@@ -11,6 +11,7 @@ import {
 } from '#redis-invalidation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpoints, waitFor } from '#local-pipeline';
+import { invalidateLargeTagWithLateMember } from '../support/large-tag.js';
 
 const config = { mode: 'cluster', nodes: endpoints.redisClusterNodes } as const;
 const factory = new RedisClientFactory(config);
@@ -133,6 +134,22 @@ describe('RedisInvalidator on a three-master Redis Cluster', () => {
     expect(await cluster.smembers(tagKey)).toEqual([late]);
     expect(await cluster.get(late)).toBe('v');
   });
+
+  it('takes a 100,000-member tag apart in bounded steps and loses no member filed meanwhile', async () => {
+    const outcome = await invalidateLargeTagWithLateMember(
+      cluster,
+      invalidator,
+      `t-${randomUUID()}:`,
+      100_000,
+    );
+
+    expect(outcome.survivors).toBe(0);
+    expect(outcome.found).toBeGreaterThanOrEqual(100_000);
+    // The late member was filed while the invalidation was still running...
+    expect(outcome.leftWhenFiled).toBeGreaterThan(0);
+    // ...and is either invalidated now or still filed for the next one, never unfiled while stored.
+    expect(outcome.late.stored ? outcome.late.filed : true).toBe(true);
+  }, 300_000);
 
   it('reports WRONGTYPE on a tag key as non-retriable, naming the key', async () => {
     const key = tagSetKeyFor(`t-${randomUUID()}:t`);

@@ -11,6 +11,7 @@ import {
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpoints, waitFor } from '#local-pipeline';
+import { invalidateLargeTagWithLateMember } from '../support/large-tag.js';
 
 const config = { mode: 'standalone', url: endpoints.redisUrl } as const;
 let redis: RedisClient;
@@ -98,7 +99,7 @@ describe('RedisInvalidator on standalone Redis', () => {
     });
   });
 
-  it('invalidates a tag atomically: members, their leases and the set', async () => {
+  it('invalidates a tag: members, their leases and the set', async () => {
     const prefix = `t-${randomUUID()}:`;
     const members = Array.from({ length: 300 }, (_, i) => `${prefix}cat:7:item:${i}`);
     const other = `${prefix}cat:8:item:1`;
@@ -133,6 +134,22 @@ describe('RedisInvalidator on standalone Redis', () => {
 
     expect(await existing([`${prefix}k`, tagSetKeyFor(`${prefix}t`)])).toEqual([]);
   });
+
+  it('takes a 100,000-member tag apart in bounded steps and loses no member filed meanwhile', async () => {
+    const outcome = await invalidateLargeTagWithLateMember(
+      redis,
+      invalidator,
+      `t-${randomUUID()}:`,
+      100_000,
+    );
+
+    expect(outcome.survivors).toBe(0);
+    expect(outcome.found).toBeGreaterThanOrEqual(100_000);
+    // The late member was filed while the invalidation was still running...
+    expect(outcome.leftWhenFiled).toBeGreaterThan(0);
+    // ...and is either invalidated now or still filed for the next one, never unfiled while stored.
+    expect(outcome.late.stored ? outcome.late.filed : true).toBe(true);
+  }, 300_000);
 
   it('reports WRONGTYPE on a tag key as non-retriable, naming the key', async () => {
     const prefix = `t-${randomUUID()}:`;

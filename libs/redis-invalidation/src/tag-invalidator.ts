@@ -8,11 +8,13 @@ import { chunk } from './unlink-batches.js';
 
 /** Tuning of {@link TagInvalidator}. */
 export interface TagInvalidatorOptions {
-  /** Cache keys per `UNLINK` inside the standalone script. @default 250 */
-  batchSize?: number;
-  /** `SSCAN ... COUNT` hint per page of a tag set (cluster). @default 250 */
+  /**
+   * `SSCAN ... COUNT` hint per step: members taken apart per script (standalone) or per page
+   * (cluster). Bounds each step's server time (measured 0.7 ms per step of 100 on a loaded
+   * 2-core machine; see docs/benchmarks.md). @default 100
+   */
   scanCount?: number;
-  /** Tags invalidated at the same time (cluster), or per script call (standalone). @default 32 */
+  /** Tags invalidated at the same time, each in its own sequence of steps. @default 32 */
   concurrency?: number;
 }
 
@@ -20,62 +22,61 @@ export interface TagInvalidatorOptions {
 export interface TagResult {
   /** Tags processed. */
   tags: number;
-  /** Members found in the tag sets (keys invalidated through tags). */
+  /** Members found in the tag sets (keys invalidated through tags; SSCAN may count one twice). */
   members: number;
   /** Keys removed, leases included. */
   removed: number;
 }
 
-// Atomic on one server: each tag set's members, their leases and the set go in one step, so no
-// fill can slip in between. One call covers several tags, to save round trips; tag sets are meant
-// to be small (the cache client bounds them).
-const STANDALONE_SCRIPT = `${LEASE_KEY_LUA}
-local batch = tonumber(ARGV[1])
-for _, tag_key in ipairs(KEYS) do
-  local kind = redis.call('TYPE', tag_key).ok
-  if kind ~= 'set' and kind ~= 'none' then
-    return redis.error_reply('WRONGTYPE tag set ' .. tag_key .. ' holds a ' .. kind)
-  end
+// One bounded step on one server: one SSCAN page of the tag set, then those members and their
+// leases are unlinked and the members removed from the set, atomically. No member is ever unfiled
+// before (or without) being deleted, and no step holds Redis for longer than one page.
+// KEYS[1]: tag set. ARGV[1]: cursor, ARGV[2]: COUNT hint. Replies {next cursor, found, removed}.
+const STANDALONE_STEP_SCRIPT = `${LEASE_KEY_LUA}
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind == 'none' then return {'0', 0, 0} end
+if kind ~= 'set' then
+  return redis.error_reply('WRONGTYPE tag set ' .. KEYS[1] .. ' holds a ' .. kind)
 end
-local found = 0
-local removed = 0
-local args = {}
-for _, tag_key in ipairs(KEYS) do
-  local members = redis.call('SMEMBERS', tag_key)
-  found = found + #members
-  for _, member in ipairs(members) do
-    args[#args + 1] = member
-    args[#args + 1] = lease_key_for(member)
-    if #args >= 2 * batch then
-      removed = removed + redis.call('UNLINK', unpack(args))
-      args = {}
-    end
-  end
+local page = redis.call('SSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
+local members = page[2]
+if #members == 0 then return {page[1], 0, 0} end
+local doomed = {}
+for _, member in ipairs(members) do
+  doomed[#doomed + 1] = member
+  doomed[#doomed + 1] = lease_key_for(member)
 end
-if #args > 0 then removed = removed + redis.call('UNLINK', unpack(args)) end
-redis.call('UNLINK', unpack(KEYS))
-return {found, removed}
+local removed = redis.call('UNLINK', unpack(doomed))
+redis.call('SREM', KEYS[1], unpack(members))
+return {page[1], #members, removed}
 `;
-const STANDALONE_SHA = createHash('sha1').update(STANDALONE_SCRIPT).digest('hex');
+const STANDALONE_STEP_SHA = createHash('sha1').update(STANDALONE_STEP_SCRIPT).digest('hex');
 
 /**
- * Invalidates tags: deletes every key filed in the tag's set ({@link tagSetKeyFor}), each key's
- * lease, and the set.
+ * Invalidates tags: deletes every key filed in the tag's set ({@link tagSetKeyFor}) and each key's
+ * lease; the set vanishes by itself once empty. A tag of any size is taken apart in bounded steps,
+ * one `SSCAN` page each, so no single command or script blocks Redis for long, whatever the size.
  *
- * Standalone: one Lua script per round of tags, atomic (EVALSHA, falling back to EVAL on NOSCRIPT).
+ * Why nothing is lost: every step deletes a member (and its lease) no later than it removes it
+ * from the set, so a stale entry is never unfiled while it still exists. `SSCAN` returns every
+ * member present from the first step to the last, so each member filed before the invalidation
+ * began is reached. A member filed during it may or may not be reached: if reached, it is deleted
+ * (and a fill in flight voided, its lease being gone); if not, it stays filed for the next
+ * invalidation. Such a member was filed, and so read from the database, after the change that
+ * triggered the invalidation was committed (the cache client files before it loads).
  *
- * Cluster: the members live in other slots than the set, so no single command or script can cover
- * them. The order makes every partial failure safe to retry:
- * 1. `SSCAN` one page of members (SCAN returns every member present for the whole scan);
+ * Standalone: each step is ONE Lua script (SSCAN page, UNLINK members and leases, SREM them),
+ * atomic, with EVALSHA falling back to EVAL on NOSCRIPT.
+ *
+ * Cluster: the members live in other slots than the set, so no script can cover them. Each step:
+ * 1. `SSCAN` one page of members;
  * 2. `UNLINK` those members and their leases, grouped by slot ({@link KeyDeleter});
- * 3. only then `SREM` exactly those members. A member added meanwhile stays filed, so a later
- *    invalidation still finds it; the set vanishes by itself once empty.
+ * 3. only then `SREM` exactly those members. A member added meanwhile stays filed.
  * A failure before 3 leaves the members filed, and the retry unlinks them again (idempotent); a
  * failure in 3 leaves already-deleted keys filed, which costs one extra UNLINK. Removing from the
  * set before deleting would lose the key on a crash in between, so that order is never used.
  */
 export class TagInvalidator {
-  private readonly batchSize: number;
   private readonly scanCount: number;
   private readonly concurrency: number;
 
@@ -84,8 +85,7 @@ export class TagInvalidator {
     private readonly keyDeleter: KeyDeleter,
     options: TagInvalidatorOptions = {},
   ) {
-    this.batchSize = options.batchSize ?? 250;
-    this.scanCount = options.scanCount ?? 250;
+    this.scanCount = options.scanCount ?? 100;
     this.concurrency = options.concurrency ?? 32;
   }
 
@@ -93,14 +93,14 @@ export class TagInvalidator {
   async invalidate(tags: Iterable<string>): Promise<TagResult> {
     const distinct = [...new Set(tags)];
     const total: TagResult = { tags: distinct.length, members: 0, removed: 0 };
+    const one = isCluster(this.client)
+      ? (tagKey: string) => this.invalidateInCluster(tagKey)
+      : (tagKey: string) => this.invalidateStandalone(tagKey);
     for (const round of chunk(distinct, this.concurrency)) {
-      const tagKeys = round.map((tag) => tagSetKeyFor(tag));
-      const results = isCluster(this.client)
-        ? await settleAll(
-            tagKeys.map((tagKey) => this.invalidateInCluster(tagKey)),
-            'tag invalidation',
-          )
-        : [await this.invalidateAtomically(tagKeys)];
+      const results = await settleAll(
+        round.map((tag) => one(tagSetKeyFor(tag))),
+        'tag invalidation',
+      );
       for (const [members, removed] of results) {
         total.members += members;
         total.removed += removed;
@@ -109,33 +109,36 @@ export class TagInvalidator {
     return total;
   }
 
-  private async invalidateAtomically(tagKeys: readonly string[]): Promise<[number, number]> {
+  private async invalidateStandalone(tagKey: string): Promise<[number, number]> {
+    let members = 0;
+    let removed = 0;
+    let cursor = '0';
+    do {
+      const [next, found, gone] = await this.step(tagKey, cursor);
+      cursor = next;
+      members += found;
+      removed += gone;
+    } while (cursor !== '0');
+    return [members, removed];
+  }
+
+  /** One bounded script: replies the next cursor, members found, keys removed. */
+  private async step(tagKey: string, cursor: string): Promise<[string, number, number]> {
     let reply: unknown;
     try {
       try {
-        reply = await this.client.evalsha(
-          STANDALONE_SHA,
-          tagKeys.length,
-          ...tagKeys,
-          this.batchSize,
-        );
+        reply = await this.client.evalsha(STANDALONE_STEP_SHA, 1, tagKey, cursor, this.scanCount);
       } catch (error) {
         if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
         // Script cache flushed or a fresh server: EVAL runs it and caches it again.
-        reply = await this.client.eval(
-          STANDALONE_SCRIPT,
-          tagKeys.length,
-          ...tagKeys,
-          this.batchSize,
-        );
+        reply = await this.client.eval(STANDALONE_STEP_SCRIPT, 1, tagKey, cursor, this.scanCount);
       }
     } catch (error) {
-      const message = error instanceof Error ? error.message : '';
-      const named = /WRONGTYPE tag set (\S+)/.exec(message)?.[1] ?? tagKeys[0];
-      throw toRedisInvalidationError(error, `invalidate ${tagKeys.length} tag set(s)`, named);
+      throw toRedisInvalidationError(error, `invalidate tag set ${tagKey}`, tagKey);
     }
-    const [members, removed] = Array.isArray(reply) ? (reply as unknown[]) : [];
-    return [Number(members ?? 0), Number(removed ?? 0)];
+    const [next, found, removed] = Array.isArray(reply) ? (reply as unknown[]) : [];
+    const nextCursor = typeof next === 'string' || typeof next === 'number' ? String(next) : '0';
+    return [nextCursor, Number(found ?? 0), Number(removed ?? 0)];
   }
 
   private async invalidateInCluster(tagKey: string): Promise<[number, number]> {
