@@ -1,7 +1,7 @@
 // `npm run bench`: throughput, latency, Redis impact and memory of the invalidator against the
 // naive approach and the ceilings, on the real local stack, in one run. See docs/benchmarks.md.
 //   npm run bench -- [--smoke] [--profile] [--out DIR] [--no-docs] [--only SECTION,...]
-// Sections: rules, throughput, latency, pipeline, impact.
+// Sections: rules, throughput, latency, pipeline, impact, backlog.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
@@ -14,6 +14,7 @@ import { DedicatedRedis } from './lib/redis-server.js';
 import { renderReport, targetsOf, type BenchResult } from './lib/report.js';
 import { round } from './lib/stats.js';
 import { barChart, cdfPoints, lineChart } from './lib/svg.js';
+import { backlog } from './sections/backlog.js';
 import { latency } from './sections/latency.js';
 import { pipeline } from './sections/pipeline.js';
 import { redisImpact } from './sections/redis-impact.js';
@@ -33,6 +34,7 @@ interface Sizes {
   impactTotalKeys: number;
   impactTargetKeys: number;
   rulesEvalSeconds: number;
+  backlogEvents: number;
   timeoutMs: number;
 }
 
@@ -49,6 +51,7 @@ const FULL: Sizes = {
   impactTotalKeys: 1_000_000,
   impactTargetKeys: 10_000,
   rulesEvalSeconds: 2,
+  backlogEvents: 1_000_000,
   timeoutMs: 600_000,
 };
 
@@ -72,10 +75,11 @@ const SMOKE: Sizes = {
   impactTotalKeys: 20_000,
   impactTargetKeys: 1_000,
   rulesEvalSeconds: 0.3,
+  backlogEvents: 3_000,
   timeoutMs: 60_000,
 };
 
-const SECTIONS = ['rules', 'throughput', 'latency', 'pipeline', 'impact'] as const;
+const SECTIONS = ['rules', 'throughput', 'latency', 'pipeline', 'impact', 'backlog'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -206,6 +210,7 @@ async function main(): Promise<number> {
     latency: null,
     pipeline: null,
     redisImpact: null,
+    backlog: null,
     targets: [],
     failures: [],
   };
@@ -287,6 +292,18 @@ async function main(): Promise<number> {
         totalKeys: sizes.impactTotalKeys,
         targetKeys: sizes.impactTargetKeys,
         log,
+      });
+    });
+    await section('backlog', async () => {
+      result.backlog = await backlog(kafkaClient, admin, {
+        runId,
+        outDir,
+        events: sizes.backlogEvents,
+        workload: sizes.workload,
+        timeoutMs: sizes.timeoutMs,
+        log,
+        groups,
+        topics,
       });
     });
   } finally {

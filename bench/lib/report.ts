@@ -3,6 +3,7 @@ import type { ImpactResult } from '../sections/redis-impact.js';
 import type { RateLatency } from '../sections/latency.js';
 import type { PipelineLatency } from '../sections/pipeline.js';
 import type { RulesEvalResult } from '../sections/rules-eval.js';
+import type { BacklogResult } from '../sections/backlog.js';
 import type { ThroughputResult } from '../sections/throughput.js';
 import { formatInt, round } from './stats.js';
 
@@ -25,6 +26,7 @@ export interface BenchResult {
   latency: RateLatency[] | null;
   pipeline: PipelineLatency | null;
   redisImpact: ImpactResult | null;
+  backlog: BacklogResult | null;
   targets: Target[];
   failures: string[];
 }
@@ -49,6 +51,14 @@ export function targetsOf(result: BenchResult): Target[] {
       target: 'throughput ≥ 50% of the decode-inclusive (JSON.parse) ceiling',
       measured: `${pct(t.ratios.serviceOverDecodeCeiling)} (${formatInt(t.service.eventsPerSecond)} vs ${formatInt(t.decodeCeiling.eventsPerSecond)} events/s); CPU ${t.service.cpuUsPerEvent} vs ${t.decodeCeiling.cpuUsPerEvent} µs/event`,
       met: t.ratios.serviceOverDecodeCeiling >= 0.5,
+    });
+  }
+  const b = result.backlog;
+  if (b !== null) {
+    targets.push({
+      target: `a ${formatInt(b.events)}-event backlog drains with peak RSS ≤ 256 MB`,
+      measured: `${b.peakRssMiB} MiB, drained in ${b.drainSeconds} s (${formatInt(b.eventsPerSecond)} events/s)`,
+      met: b.peakRssMiB * 1.048576 <= 256,
     });
   }
   const at5000 = result.latency?.find((l) => l.offeredPerSecond === 5000);
@@ -410,6 +420,34 @@ export function renderReport(result: BenchResult, charts: boolean, resultsDir: s
       `Peak RSS (VmHWM from /proc) of the service during the throughput run: **${round(t.service.peakRssMiB, 1)} MiB**.`,
       '',
       ...img('memory.svg', 'service RSS'),
+    );
+  }
+  const b = result.backlog;
+  if (b !== null) {
+    out.push(
+      '## 5. Backlog drain',
+      '',
+      `${formatInt(b.events)} product updates already in a 3-partition topic (produced in ${b.produceSeconds} s), one instance started on them, from its readiness to its last commit. Halfway (${formatInt(b.freshChange.producedAtCommitted)} committed), one fresh change is produced and the time until its key is deleted measured: it waits behind its partition's backlog.`,
+      '',
+      table(
+        [
+          'drain seconds',
+          'events/s',
+          'CPU µs/event',
+          'peak RSS MiB',
+          'fresh change commit → delete',
+        ],
+        [
+          [
+            String(b.drainSeconds),
+            formatInt(b.eventsPerSecond),
+            String(b.cpuUsPerEvent),
+            String(b.peakRssMiB),
+            `${formatInt(b.freshChange.lagMs)} ms`,
+          ],
+        ],
+      ),
+      '',
     );
   }
   return `${out.join('\n')}\n`;

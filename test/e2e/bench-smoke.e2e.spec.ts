@@ -62,10 +62,11 @@ describe('npm run bench -- --smoke', () => {
       '### Whole pipeline',
       '## 3. Redis impact',
       '## 4. Memory',
+      '## 5. Backlog drain',
     ]) {
       expect(report).toContain(heading);
     }
-    expect(result.targets.length).toBeGreaterThanOrEqual(8);
+    expect(result.targets.length).toBeGreaterThanOrEqual(9);
   });
 
   it('reports positive throughput for the service, the naive consumer and both ceilings', () => {
@@ -86,6 +87,15 @@ describe('npm run bench -- --smoke', () => {
     expect(t.ratios.serviceOverDecodeCeiling).toBeGreaterThan(0);
     expect(t.service.peakRssMiB).toBeGreaterThan(0);
     expect(result.rulesEval?.decodeEvaluatePerSecond).toBeGreaterThan(0);
+  });
+
+  it('drains a backlog with one instance and times a fresh change made mid-drain', () => {
+    const b = result.backlog;
+    expect(b?.events).toBeGreaterThan(0);
+    expect(b?.eventsPerSecond).toBeGreaterThan(0);
+    expect(b?.cpuUsPerEvent).toBeGreaterThan(0);
+    expect(b?.peakRssMiB).toBeGreaterThan(0);
+    expect(b?.freshChange.lagMs).toBeGreaterThan(0);
   });
 
   it('observes every invalidation at each offered rate and through the whole pipeline', () => {
