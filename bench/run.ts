@@ -1,7 +1,7 @@
 // `npm run bench`: throughput, latency, Redis impact and memory of the invalidator against the
 // naive approach and the ceilings, on the real local stack, in one run. See docs/benchmarks.md.
 //   npm run bench -- [--smoke] [--profile] [--out DIR] [--no-docs] [--only SECTION,...]
-// Sections: rules, throughput, latency, pipeline, impact, namespace.
+// Sections: rules, throughput, latency, pipeline, impact, namespace, backlog.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
@@ -14,6 +14,7 @@ import { DedicatedRedis } from './lib/redis-server.js';
 import { renderReport, targetsOf, type BenchResult } from './lib/report.js';
 import { round } from './lib/stats.js';
 import { barChart, cdfPoints, lineChart } from './lib/svg.js';
+import { backlog } from './sections/backlog.js';
 import { latency } from './sections/latency.js';
 import { pipeline } from './sections/pipeline.js';
 import { namespaceCost } from './sections/namespace-cost.js';
@@ -36,6 +37,7 @@ interface Sizes {
   namespaceSeconds: number;
   namespaceFamilies: number[];
   rulesEvalSeconds: number;
+  backlogEvents: number;
   timeoutMs: number;
 }
 
@@ -54,6 +56,7 @@ const FULL: Sizes = {
   namespaceSeconds: 5,
   namespaceFamilies: [1_000, 1_000_000],
   rulesEvalSeconds: 2,
+  backlogEvents: 1_000_000,
   timeoutMs: 600_000,
 };
 
@@ -79,10 +82,19 @@ const SMOKE: Sizes = {
   namespaceSeconds: 0.5,
   namespaceFamilies: [100, 10_000],
   rulesEvalSeconds: 0.3,
+  backlogEvents: 3_000,
   timeoutMs: 60_000,
 };
 
-const SECTIONS = ['rules', 'throughput', 'latency', 'pipeline', 'impact', 'namespace'] as const;
+const SECTIONS = [
+  'rules',
+  'throughput',
+  'latency',
+  'pipeline',
+  'impact',
+  'namespace',
+  'backlog',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -214,6 +226,7 @@ async function main(): Promise<number> {
     pipeline: null,
     redisImpact: null,
     namespaceCost: null,
+    backlog: null,
     targets: [],
     failures: [],
   };
@@ -302,6 +315,18 @@ async function main(): Promise<number> {
         seconds: sizes.namespaceSeconds,
         familySizes: sizes.namespaceFamilies,
         log,
+      });
+    });
+    await section('backlog', async () => {
+      result.backlog = await backlog(kafkaClient, admin, {
+        runId,
+        outDir,
+        events: sizes.backlogEvents,
+        workload: sizes.workload,
+        timeoutMs: sizes.timeoutMs,
+        log,
+        groups,
+        topics,
       });
     });
   } finally {

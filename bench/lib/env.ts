@@ -96,6 +96,30 @@ export function machine(): { nproc: number; memoryGiB: number; cpu: string; node
 }
 
 /** Peak and current resident set of a process, in MiB (Linux /proc). */
+/**
+ * CPU time (user + system) a process has used so far, in ms, from `/proc/<pid>/stat` (fields 14
+ * and 15, in clock ticks of 10 ms on Linux); null when the process is gone.
+ */
+export function cpuMsOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * CLOCK_TICK_MS : null;
+  } catch {
+    return null;
+  }
+}
+
+const CLOCK_TICK_MS = 10;
+
+/** CPU time (user + system) this process has used so far, in ms. */
+export function ownCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 export function memoryOf(pid: number): { hwmMiB: number; rssMiB: number } | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');

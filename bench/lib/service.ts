@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { endpoints, InvalidatorProcess, type PrometheusScrape } from '#local-pipeline';
-import { memoryOf } from './env.js';
+import { cpuMsOf, memoryOf } from './env.js';
 
 /** How one invalidator process is started. */
 export interface ServiceOptions {
@@ -32,6 +32,8 @@ export class ServiceProcess {
   readonly rss: [number, number][] = [];
   private peakHwm = 0;
   private readonly startedAt = Date.now();
+  /** CPU the process had used when it became ready (start-up excluded from per-event figures). */
+  private readonly cpuAtReadyMs: number;
 
   private constructor(
     readonly service: InvalidatorProcess,
@@ -40,6 +42,14 @@ export class ServiceProcess {
     this.rssTimer = setInterval(() => {
       this.sample();
     }, 250);
+    this.cpuAtReadyMs = cpuMsOf(this.pid) ?? 0;
+  }
+
+  /** CPU time (user + system) used since the service became ready, in ms. */
+  cpuMsSinceReady(): number {
+    const now = cpuMsOf(this.pid);
+    if (now === null) throw new Error(`${this.options.name} is gone: no CPU figure`);
+    return now - this.cpuAtReadyMs;
   }
 
   static async start(options: ServiceOptions): Promise<ServiceProcess> {

@@ -6,7 +6,7 @@ import { tagSetKeyFor } from '#cache-keys';
 import { decodeMessage } from '#debezium';
 import { compileRules, evaluate } from '#rules';
 import { endpoints, waitFor } from '#local-pipeline';
-import { run } from '../lib/env.js';
+import { ownCpuMs, run } from '../lib/env.js';
 import {
   benchRules,
   debeziumUpdate,
@@ -45,6 +45,12 @@ export interface ConsumerRate {
   keysPerSecond: number;
   /** True when the run stopped at its time limit before the end of the topic. */
   capped: boolean;
+  /**
+   * The consumer's own CPU time (user + system) per event, in µs: steadier than rates on a shared
+   * machine. The service's is read from /proc for its process after readiness; the in-process
+   * consumers' from `process.cpuUsage()` around their run.
+   */
+  cpuUsPerEvent: number;
 }
 
 export interface ThroughputResult {
@@ -62,6 +68,8 @@ export interface ThroughputResult {
   };
   naive: ConsumerRate & { redisCommandsPerEvent: number };
   ceiling: ConsumerRate;
+  /** The same kafkajs consumer, `JSON.parse`-ing each value: the cost of reading the events at all. */
+  decodeCeiling: ConsumerRate;
   redisBenchmark: {
     /** Pipelined single-key UNLINK (-P 100). */
     unlinkPerSecond: number;
@@ -71,6 +79,9 @@ export interface ThroughputResult {
   ratios: {
     serviceOverNaive: number;
     serviceOverCeiling: number;
+    serviceOverDecodeCeiling: number;
+    /** Service CPU per event over the decode-inclusive ceiling's. */
+    serviceCpuOverDecodeCeiling: number;
     serviceKeysOverRedisCeiling: number;
   };
   profile: ProfileSummary | null;
@@ -129,9 +140,11 @@ export async function throughput(
     const naive = await runNaive(kafkaClient, redis, options, topic, total, prefix);
     log(`  naive: ${round(naive.eventsPerSecond)} events/s${naive.capped ? ' (time-capped)' : ''}`);
 
-    // 2c. The no-op ceiling.
-    const ceiling = await runCeiling(kafkaClient, options, topic, total);
+    // 2c. The no-op ceiling, then the decode-inclusive one.
+    const ceiling = await runCeiling(kafkaClient, options, topic, total, 'none');
     log(`  ceiling: ${round(ceiling.eventsPerSecond)} events/s`);
+    const decodeCeiling = await runCeiling(kafkaClient, options, topic, total, 'json');
+    log(`  decode ceiling: ${round(decodeCeiling.eventsPerSecond)} events/s`);
 
     // 2d. redis-benchmark.
     const redisBenchmark = await runRedisBenchmark(options.redisBenchRequests, prefix);
@@ -152,10 +165,13 @@ export async function throughput(
       service: { ...service, ...serviceRate },
       naive: { ...withKeys(naive), redisCommandsPerEvent: naive.redisCommandsPerEvent },
       ceiling: withKeys(ceiling),
+      decodeCeiling: withKeys(decodeCeiling),
       redisBenchmark,
       ratios: {
         serviceOverNaive: round(service.eventsPerSecond / naive.eventsPerSecond),
         serviceOverCeiling: round(service.eventsPerSecond / ceiling.eventsPerSecond, 3),
+        serviceOverDecodeCeiling: round(service.eventsPerSecond / decodeCeiling.eventsPerSecond, 3),
+        serviceCpuOverDecodeCeiling: round(service.cpuUsPerEvent / decodeCeiling.cpuUsPerEvent, 2),
         serviceKeysOverRedisCeiling: round(
           serviceRate.keysPerSecond / redisBenchmark.unlinkPerSecond,
           3,
@@ -190,6 +206,7 @@ async function runService(
   });
   try {
     await waitCommitted(admin, groupId, topic, total, options.timeoutMs);
+    const cpuMs = service.cpuMsSinceReady();
     const metrics = await service.metrics();
     const peakRssMiB = service.peakRssMiB();
     const chunks = service.chunks().sort((a, b) => a.time - b.time);
@@ -206,6 +223,7 @@ async function runService(
       eventsPerSecond: events / seconds,
       keysPerSecond: 0,
       capped: false,
+      cpuUsPerEvent: round((cpuMs * 1000) / events, 1),
       distinctKeysPerSecond: distinctKeys / seconds,
       chunks: chunks.length,
       chunkMs: distribution(chunks.map((c) => c.durationMs)),
@@ -243,6 +261,8 @@ async function runNaive(
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joinedAt ||= Date.now();
   });
+  const cpuBeforeMs = ownCpuMs();
+  let cpuMs = 0;
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -270,7 +290,10 @@ async function runNaive(
         }
         done++;
         lastAt = Date.now();
-        if (done >= total || lastAt >= deadline) stop = true;
+        if (done >= total || lastAt >= deadline) {
+          stop = true;
+          cpuMs ||= ownCpuMs() - cpuBeforeMs;
+        }
       },
     });
     await waitFor(() => stop, {
@@ -287,18 +310,23 @@ async function runNaive(
     seconds: round(seconds, 3),
     eventsPerSecond: done / seconds,
     capped: done < total,
+    cpuUsPerEvent: round((cpuMs * 1000) / done, 1),
     redisCommandsPerEvent: round(commands / done, 2),
   };
 }
 
-/** A kafkajs consumer on the same topic that decodes nothing and deletes nothing. */
+/**
+ * A kafkajs consumer on the same topic that deletes nothing and decodes nothing (`none`) or
+ * only `JSON.parse`s each value (`json`).
+ */
 async function runCeiling(
   kafkaClient: Kafka,
   options: ThroughputOptions,
   topic: string,
   total: number,
+  decode: 'none' | 'json',
 ): Promise<Omit<ConsumerRate, 'keysPerSecond'>> {
-  const groupId = `bench-${options.runId}-ceiling`;
+  const groupId = `bench-${options.runId}-ceiling-${decode}`;
   options.groups.push(groupId);
   const consumer = kafkaClient.consumer({ groupId, maxBytesPerPartition: 1_048_576 });
   let done = 0;
@@ -307,14 +335,24 @@ async function runCeiling(
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joinedAt ||= Date.now();
   });
+  const cpuBeforeMs = ownCpuMs();
+  let cpuMs = 0;
+  let parsed = 0;
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       partitionsConsumedConcurrently: 3,
       eachBatch: ({ batch }) => {
+        if (decode === 'json') {
+          for (const message of batch.messages) {
+            if (message.value !== null)
+              parsed += JSON.parse(message.value.toString()) === null ? 0 : 1;
+          }
+        }
         done += batch.messages.length;
         lastAt = Date.now();
+        if (done >= total) cpuMs ||= ownCpuMs() - cpuBeforeMs;
         return Promise.resolve();
       },
     });
@@ -326,12 +364,14 @@ async function runCeiling(
   } finally {
     await consumer.disconnect();
   }
+  if (decode === 'json' && parsed !== done) throw new Error(`parsed ${parsed} of ${done} values`);
   const seconds = (lastAt - joinedAt) / 1000;
   return {
     events: done,
     seconds: round(seconds, 3),
     eventsPerSecond: done / seconds,
     capped: false,
+    cpuUsPerEvent: round((cpuMs * 1000) / done, 1),
   };
 }
 

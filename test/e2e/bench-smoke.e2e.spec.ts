@@ -62,10 +62,11 @@ describe('npm run bench -- --smoke', () => {
       '### Whole pipeline',
       '## 3. Redis impact',
       '## 4. Memory',
+      '## 5. Backlog drain',
     ]) {
       expect(report).toContain(heading);
     }
-    expect(result.targets.length).toBeGreaterThanOrEqual(7);
+    expect(result.targets.length).toBeGreaterThanOrEqual(9);
   });
 
   it('reports positive throughput for the service, the naive consumer and both ceilings', () => {
@@ -74,16 +75,27 @@ describe('npm run bench -- --smoke', () => {
     if (t === null) return;
     expect(t.service.events).toBe(t.events);
     expect(t.service.deadLetters).toBe(0);
-    for (const rate of [t.service, t.naive, t.ceiling]) {
+    for (const rate of [t.service, t.naive, t.ceiling, t.decodeCeiling]) {
       expect(rate.eventsPerSecond).toBeGreaterThan(0);
       expect(rate.keysPerSecond).toBeGreaterThan(0);
+      expect(rate.cpuUsPerEvent).toBeGreaterThan(0);
     }
     expect(t.redisBenchmark.unlinkPerSecond).toBeGreaterThan(0);
     expect(t.redisBenchmark.unlink10KeysPerSecond).toBeGreaterThan(0);
     expect(t.ratios.serviceOverNaive).toBeGreaterThan(0);
     expect(t.ratios.serviceOverCeiling).toBeGreaterThan(0);
+    expect(t.ratios.serviceOverDecodeCeiling).toBeGreaterThan(0);
     expect(t.service.peakRssMiB).toBeGreaterThan(0);
     expect(result.rulesEval?.decodeEvaluatePerSecond).toBeGreaterThan(0);
+  });
+
+  it('drains a backlog with one instance and times a fresh change made mid-drain', () => {
+    const b = result.backlog;
+    expect(b?.events).toBeGreaterThan(0);
+    expect(b?.eventsPerSecond).toBeGreaterThan(0);
+    expect(b?.cpuUsPerEvent).toBeGreaterThan(0);
+    expect(b?.peakRssMiB).toBeGreaterThan(0);
+    expect(b?.freshChange.lagMs).toBeGreaterThan(0);
   });
 
   it('observes every invalidation at each offered rate and through the whole pipeline', () => {
