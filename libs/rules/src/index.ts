@@ -13,7 +13,6 @@ export type {
   TemplateTarget,
 } from './rule-set.types.js';
 export type { CompiledTemplate, ImageName, Placeholder } from './template.compiler.js';
-export { escapeGlob } from './template.compiler.js';
 export {
   evaluate,
   type CascadeRequest,

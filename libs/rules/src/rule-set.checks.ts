@@ -2,6 +2,7 @@ import { buildDispatch } from './rule-dispatch.builder.js';
 import type { CompiledRule, EntityDefinition, Located } from './rule-set.types.js';
 import { problemAt, where, type RuleProblem, type SourceLocation } from './rules.errors.js';
 import type { Placeholder } from './template.compiler.js';
+import { parseEventName } from './event-name.js';
 
 /** Checks that need every file at once: names, references, placeholders, lookups and cycles. */
 export function checkRuleSet(
@@ -20,7 +21,7 @@ export function checkRuleSet(
       report(rule, location, 'name', `duplicate rule name; first defined at ${where(first)}`);
     else seen.set(rule.name, location);
     rule.on.forEach((selector, i) => {
-      const entity = selector.split('.')[0] ?? '';
+      const entity = parseEventName(selector).entity;
       if (!entities.has(entity))
         report(
           rule,

@@ -1,12 +1,8 @@
+import { escapeGlob } from '#cache-keys';
 import type { ColumnValue, Row } from '#debezium';
 import type { EntityEvent } from './entity-event.mapper.js';
 import { RuleRenderError } from './rules.errors.js';
-import {
-  escapeGlob,
-  type CompiledTemplate,
-  type ImageName,
-  type Placeholder,
-} from './template.compiler.js';
+import type { CompiledTemplate, ImageName, Placeholder } from './template.compiler.js';
 
 /** Why a template produced nothing for one image. */
 export type SkipReason = 'null' | 'absent' | 'no-image' | 'unavailable';
