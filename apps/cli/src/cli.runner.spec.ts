@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cli, root } from './cli.harness.js';
+import { cli, root } from '../../../test/support/cli.harness.js';
 
 describe('invalidator usage', () => {
   it.each([

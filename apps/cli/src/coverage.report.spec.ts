@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { compileRules } from '#rules';
 import { describe, expect, it } from 'vitest';
-import { root } from './cli.harness.js';
+import { root } from '../../../test/support/cli.harness.js';
 import { coverageReport, keyFamily } from './coverage.report.js';
 
 const demo = compileRules([

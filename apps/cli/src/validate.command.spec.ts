@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CliDatabase } from './cli-deps.port.js';
-import { cli, root } from './cli.harness.js';
+import { cli, root } from '../../../test/support/cli.harness.js';
 
 describe('invalidator validate', () => {
   it('exits 0 on the demo rules', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cli, root } from './cli.harness.js';
+import { cli, root } from '../../../test/support/cli.harness.js';
 
 describe('invalidator why', () => {
   it('prints every match and exits 0', async () => {

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import type { PartitionBatchProcessor } from '#invalidation';
 import type { KafkaBatchConsumer } from '#kafka';
@@ -22,6 +23,7 @@ export class DebeziumTransport
   implements CustomTransportStrategy
 {
   override readonly transportId = DEBEZIUM_TRANSPORT;
+  protected override readonly logger = new Logger(DebeziumTransport.name);
 
   constructor(
     private readonly consumer: KafkaBatchConsumer,
@@ -69,10 +71,12 @@ export class DebeziumTransport
 
   /** Stops fetching; in-flight batches end at a chunk boundary, resolved offsets are committed. */
   async close(): Promise<void> {
+    this.logger.log('stopping: no new batches; committing what was applied');
     await this.consumer.stop();
     // Sweeps still running stop at their next page; their events' offsets stay uncommitted.
     this.processor.close();
     this._status$.next('disconnected');
+    this.logger.log('consumer stopped');
   }
 
   /** Transport events are not exposed; watch `status`, or the consumer through `unwrap()`. */

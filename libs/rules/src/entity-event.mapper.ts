@@ -1,6 +1,7 @@
 import type { ChangeEvent, Row } from '#debezium';
 import type { RuleSet } from './rule-set.types.js';
 import type { ImageName } from './template.compiler.js';
+import { parseEventName } from './event-name.js';
 
 /** A change event named in the rules' terms: `product.updated` with its row images. */
 export interface EntityEvent {
@@ -35,9 +36,7 @@ export function toEntityEvent(ruleSet: RuleSet, event: ChangeEvent): EntityEvent
     case 'heartbeat':
       return null;
     case 'domain': {
-      const dot = event.type.indexOf('.');
-      const entity = dot === -1 ? event.type : event.type.slice(0, dot);
-      const verb = dot === -1 ? '' : event.type.slice(dot + 1);
+      const { entity, op: verb } = parseEventName(event.type);
       return {
         name: event.type,
         entity,

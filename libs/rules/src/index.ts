@@ -15,7 +15,6 @@ export type {
   TemplateTarget,
 } from './rule-set.types.js';
 export type { CompiledTemplate, ImageName, Placeholder } from './template.compiler.js';
-export { escapeGlob } from './template.compiler.js';
 export { matchTemplate, type Bindings, type MatchTemplateOptions } from './template.matcher.js';
 export { findKeyOrigins, type KeyOrigin } from './key-origin.finder.js';
 export {

@@ -1,5 +1,6 @@
 import type { CompiledRule } from './rule-set.types.js';
 import { EVENT_VERBS } from './rules.schema.js';
+import { parseEventName } from './event-name.js';
 
 // `<entity>.*` covers every verb except snapshot reads, which invalidate only when named.
 const WILDCARD_VERBS = EVENT_VERBS.filter((verb) => verb !== 'read');
@@ -17,7 +18,7 @@ export function buildDispatch(
   };
   for (const rule of rules) {
     for (const selector of rule.on) {
-      const [entity = '', verb = ''] = selector.split('.');
+      const { entity, op: verb } = parseEventName(selector);
       if (verb !== '*') add(byEvent, selector, rule);
       else {
         add(wildcard, entity, rule);
@@ -35,10 +36,9 @@ export function buildDispatch(
   return (event) => {
     const named = byEvent.get(event);
     if (named !== undefined) return named;
-    const dot = event.indexOf('.');
-    const verb = event.slice(dot + 1);
+    const { entity, op: verb } = parseEventName(event);
     // Domain events may carry verbs of their own (`product.published`): only wildcards match them.
-    if (dot === -1 || (EVENT_VERBS as readonly string[]).includes(verb)) return none;
-    return wildcard.get(event.slice(0, dot)) ?? none;
+    if (verb === '' || (EVENT_VERBS as readonly string[]).includes(verb)) return none;
+    return wildcard.get(entity) ?? none;
   };
 }

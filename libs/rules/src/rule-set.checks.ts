@@ -2,6 +2,7 @@ import { buildDispatch } from './rule-dispatch.builder.js';
 import type { CascadeTarget, CompiledRule, EntityDefinition, Located } from './rule-set.types.js';
 import { problemAt, where, type RuleProblem, type SourceLocation } from './rules.errors.js';
 import type { Placeholder } from './template.compiler.js';
+import { parseEventName } from './event-name.js';
 
 /** What every rule is checked against. */
 interface CheckContext {
@@ -44,7 +45,7 @@ function checkRule(located: Located<CompiledRule>, context: CheckContext, report
     report(location, 'name', `duplicate rule name; first defined at ${where(first)}`);
   else context.seen.set(rule.name, location);
   rule.on.forEach((selector, i) => {
-    const entity = selector.split('.')[0] ?? '';
+    const { entity } = parseEventName(selector);
     if (!context.entities.has(entity))
       report(
         at(['on', i]),

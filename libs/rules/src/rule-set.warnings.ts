@@ -1,3 +1,4 @@
+import { parseEventName } from './event-name.js';
 import type { RuleSet } from './rule-set.types.js';
 import { problemAt, type RuleProblem } from './rules.errors.js';
 
@@ -13,9 +14,7 @@ const FREQUENT_VERBS = new Set(['created', 'updated', 'deleted', '*']);
 export function ruleSetWarnings(ruleSet: RuleSet): RuleProblem[] {
   const warnings: RuleProblem[] = [];
   for (const rule of ruleSet.rules) {
-    const frequent = rule.on.filter((selector) =>
-      FREQUENT_VERBS.has(selector.slice(selector.indexOf('.') + 1)),
-    );
+    const frequent = rule.on.filter((selector) => FREQUENT_VERBS.has(parseEventName(selector).op));
     if (frequent.length === 0) continue;
     rule.targets.forEach((target, j) => {
       if (target.kind !== 'pattern') return;

@@ -24,6 +24,7 @@ import {
 import { compileTemplate, parsePlaceholder } from './template.compiler.js';
 import { parseYamlSource, type ParsedSource, type RuleSource } from './yaml-source.parser.js';
 import { issuesToProblems } from './zod-issue.formatter.js';
+import { parseEventName } from './event-name.js';
 
 /**
  * Parses, validates and compiles rule files into an immutable {@link RuleSet}. Pure: the caller
@@ -100,7 +101,7 @@ function compileRule(
   rule: RuleDefinition,
   at: (path: readonly PropertyKey[]) => SourceLocation,
 ): CompiledRule {
-  const entities = [...new Set(rule.on.map((selector) => selector.split('.')[0] ?? ''))];
+  const entities = [...new Set(rule.on.map((selector) => parseEventName(selector).entity))];
   return {
     name: rule.name,
     description: rule.description ?? null,

@@ -1,6 +1,6 @@
 import { deriveEntityName } from './entity-name.deriver.js';
 import type { CatalogForeignKey, CatalogTable, SchemaDescription } from './schema-catalog.port.js';
-import { escapeGlob } from './template.compiler.js';
+import { escapeGlob } from '#cache-keys';
 
 /** Options of {@link scaffoldRules}. */
 export interface ScaffoldOptions {

@@ -50,10 +50,3 @@ export function parsePlaceholder(text: string): Placeholder {
   const image = text.slice(0, dot) === 'before' ? 'before' : 'after';
   return Object.freeze({ column: text.slice(dot + 1), image, text });
 }
-
-const GLOB_SPECIAL = /[*?[\]\\]/g;
-
-/** Backslash-escapes `* ? [ ] \` so a value can only ever match itself in a Redis glob. */
-export function escapeGlob(value: string): string {
-  return value.replace(GLOB_SPECIAL, '\\$&');
-}

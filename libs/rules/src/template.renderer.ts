@@ -1,3 +1,4 @@
+import { escapeGlob } from '#cache-keys';
 import { UNAVAILABLE_VALUE, type ColumnValue, type Row } from '#debezium';
 import type { EntityEvent } from './entity-event.mapper.js';
 import type { TemplateKind } from './rule-set.types.js';
@@ -7,12 +8,7 @@ import {
   RuleTargetTooLongError,
   RuleValueMissingError,
 } from './rules.errors.js';
-import {
-  escapeGlob,
-  type CompiledTemplate,
-  type ImageName,
-  type Placeholder,
-} from './template.compiler.js';
+import type { CompiledTemplate, ImageName, Placeholder } from './template.compiler.js';
 
 /** Why a template produced nothing for one image. */
 export type SkipReason = 'null' | 'absent' | 'no-image';

@@ -1,9 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import type { CliDatabase, CliDeps, CliSchemaCatalog } from './cli-deps.port.js';
-import { runCli } from './cli.runner.js';
+// The CLI's in-process entry; apps have no `#name` entry, so the harness imports it by path.
+// eslint-disable-next-line no-restricted-imports
+import type { CliDatabase, CliDeps, CliSchemaCatalog } from '../../apps/cli/src/cli-deps.port.js';
+// eslint-disable-next-line no-restricted-imports
+import { runCli } from '../../apps/cli/src/cli.runner.js';
 
 /** The repository root and the hand-written Debezium fixtures, for CLI specs. */
-export const root = new URL('../../../', import.meta.url).pathname;
+export const root = new URL('../../', import.meta.url).pathname;
 export const fixtures = `${root}test/fixtures/debezium`;
 
 /** What one in-process CLI run printed and returned. */
