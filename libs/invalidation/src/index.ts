@@ -1,4 +1,9 @@
-export type { ApplyOptions, InvalidationCounts, InvalidationPlan } from './invalidation-plan.js';
+export {
+  PLAN_TARGETS,
+  type ApplyOptions,
+  type InvalidationCounts,
+  type InvalidationPlan,
+} from './invalidation-plan.js';
 export type {
   ConsumedMessage,
   DeadLetter,

@@ -1,6 +1,7 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import { lastValueFrom, isObservable } from 'rxjs';
 import {
+  PLAN_TARGETS,
   type CodeHandler,
   type CodeHandlerRegistry,
   type ConsumedMessage,
@@ -12,7 +13,7 @@ import { DebeziumContext } from './debezium.context.js';
 import { matchesEventPattern } from './event-pattern.matcher.js';
 import { CHANGE_HANDLER_NAME } from './on-change.decorator.js';
 
-const TARGET_FIELDS = new Set(['keys', 'tags', 'patterns']);
+const TARGET_FIELDS: ReadonlySet<string> = new Set(PLAN_TARGETS);
 
 /**
  * The `@EventPattern` handlers Nest registered on the transport, looked up by event name
