@@ -102,12 +102,26 @@ cluster-node-timeout 5000
 save ""
 appendonly no
 EOF
-  redis-server "$dir/redis.conf"
-  # Fails fast with the reason when the server exits at start (port taken, bad config).
-  local deadline=$((SECONDS + wait_seconds))
+  # The bus ports (port +/- 10000) lie in Linux's ephemeral range, where an outgoing connection
+  # of any process can hold one for a moment: a bind failure is retried a few times.
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    : >"$dir/redis.log"
+    redis-server "$dir/redis.conf"
+    if wait_node_started "$port" "$dir"; then return 0; fi
+    grep -q 'Address already in use' "$dir/redis.log" 2>/dev/null || break
+    log "port $port or its bus port is taken for now (attempt $attempt); retrying"
+    sleep 1
+  done
+  die "redis on $port did not start: $(tail -n 3 "$dir/redis.log" 2>/dev/null)"
+}
+
+# Waits for the node to answer; returns 1 at once when it exited at start (port taken, bad config).
+wait_node_started() {
+  local port=$1 dir=$2 deadline=$((SECONDS + wait_seconds))
   until cli "$port" ping >/dev/null 2>&1; do
     if ! our_pid "$port" >/dev/null && ((SECONDS > deadline - wait_seconds + 3)); then
-      die "redis on $port did not start: $(tail -n 3 "$dir/redis.log" 2>/dev/null)"
+      return 1
     fi
     ((SECONDS < deadline)) || die "timed out waiting for redis on $port"
     sleep 0.2

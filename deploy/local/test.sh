@@ -9,4 +9,6 @@ source "$here/ensure-deps.sh"
 cd "$REPO_DIR"
 # Some tests run the built CLI and service as real processes.
 npm run --silent build
+# Without arguments: the unit and e2e tiers; the fault matrix is `npm run faults`.
+if (($# == 0)); then set -- --project unit --project e2e; fi
 exec npx vitest run "$@"
