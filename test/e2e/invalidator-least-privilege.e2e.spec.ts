@@ -129,13 +129,17 @@ describe('least privilege', () => {
     await redis.set(pipeline.key('product:123'), 'cached');
     await redis.set(page, 'cached');
     await redis.sadd(`__tag:${pipeline.key('product:123')}`, page);
-    await redis.set(pipeline.key('search:widgets'), 'cached');
     await redis.set(pipeline.key(`product:${cascaded}`), 'cached');
 
     await pipeline.catalog.query('UPDATE products SET price = price + 1 WHERE id = 123');
     await gone(pipeline.key('product:123'));
     await gone(page); // through the tag set, by the Lua script
-    await gone(pipeline.key('search:widgets')); // SCAN for the pattern
+    // The search family is a namespace: one INCR of its counter (`+incr ~__ns:*`).
+    await waitFor(async () => Number(await redis.get(`__ns:${pipeline.key('search')}`)) >= 1, {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      what: 'the search namespace bumped',
+    });
     await pipeline.catalog.query("UPDATE categories SET name = name || '!' WHERE id = 5");
     await gone(pipeline.key(`product:${cascaded}`)); // cascade lookup as the read-only role
 
