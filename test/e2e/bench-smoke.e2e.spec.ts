@@ -117,6 +117,7 @@ describe('npm run bench -- --smoke', () => {
     expect(impact?.scenarios.map((s) => s.name.split(' ')[0])).toEqual([
       'idle',
       'tag',
+      'tag',
       'pattern',
       'pattern',
       'KEYS',

@@ -16,6 +16,7 @@ import {
   waitForCaughtUp,
   type CleanupStack,
 } from '#local-pipeline';
+import { INTERNAL_KEY_PREFIXES } from '#cache-keys';
 import { RedisClientFactory, type RedisClient } from '#redis-invalidation';
 import {
   createAuditCatalog,
@@ -174,7 +175,10 @@ async function scan(redis: RedisClient, pattern: string): Promise<string[]> {
 
 async function clearKeys(pipeline: { redis: RedisClient; keyPrefix: string }): Promise<void> {
   const { redis, keyPrefix } = pipeline;
-  for (const pattern of [`${keyPrefix}*`, `__lease:*${keyPrefix}*`, `__tag:${keyPrefix}*`]) {
+  // Entries, then the project's own keys around them (leases, tag sets, namespace counters,
+  // markers), which carry the prefix after their own.
+  const internal = INTERNAL_KEY_PREFIXES.map((prefix) => `${prefix}*${keyPrefix}*`);
+  for (const pattern of [`${keyPrefix}*`, ...internal]) {
     const keys = await scan(redis, pattern);
     for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
   }
