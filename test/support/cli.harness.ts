@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 // The CLI's in-process entry; apps have no `#name` entry, so the harness imports it by path.
 // eslint-disable-next-line no-restricted-imports
-import type { CliDatabase, CliDeps, CliSchemaCatalog } from '../../apps/cli/src/cli-deps.port.js';
+import type { CliDatabase, CliDeps, CliSchemaCatalog } from '../../apps/cli/src/cli-deps.js';
 // eslint-disable-next-line no-restricted-imports
 import { runCli } from '../../apps/cli/src/cli.runner.js';
 

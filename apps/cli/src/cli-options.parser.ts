@@ -1,4 +1,4 @@
-import { UsageError } from './usage.error.js';
+import { UsageError } from './cli.errors.js';
 
 /** Option values as `node:util` parseArgs returns them. */
 export type Values = Record<string, string | boolean | string[] | undefined>;

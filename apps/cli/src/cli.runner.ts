@@ -1,13 +1,13 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeError } from '#errors';
 import { RulesInvalidError, formatProblem } from '#rules';
-import type { CliDeps } from './cli-deps.port.js';
+import type { CliDeps } from './cli-deps.js';
 import { explainCommand } from './explain.command.js';
 import { graphCommand } from './graph.command.js';
 import { scaffoldCommand } from './scaffold.command.js';
 import { schemaCommand } from './schema.command.js';
 import { oneLine, type Values } from './cli-options.parser.js';
-import { USAGE, UsageError } from './usage.error.js';
+import { USAGE, UsageError } from './cli.errors.js';
 import { validateCommand } from './validate.command.js';
 import { whyCommand } from './why.command.js';
 

@@ -1,9 +1,9 @@
 import { loadRules } from '#rules';
 import { KeySampler, RedisClientFactory, type RedisConnectionConfig } from '#redis-invalidation';
-import type { CliDeps } from './cli-deps.port.js';
+import type { CliDeps } from './cli-deps.js';
 import { optional, positiveInteger, required, type Values } from './cli-options.parser.js';
 import { coverageReport } from './coverage.report.js';
-import { UsageError } from './usage.error.js';
+import { UsageError } from './cli.errors.js';
 
 const DEFAULT_SAMPLE = 10_000;
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CliDatabase } from './cli-deps.port.js';
+import type { CliDatabase } from './cli-deps.js';
 import { cli, fixtures, root } from '../../../test/support/cli.harness.js';
 
 const explain = (file: string, topic = 'catalog.public.products', extra: string[] = []) =>

@@ -1,5 +1,5 @@
 import { explainMessage, loadRules } from '#rules';
-import type { CliDeps } from './cli-deps.port.js';
+import type { CliDeps } from './cli-deps.js';
 import { optional, required, type Values } from './cli-options.parser.js';
 
 /**

@@ -1,7 +1,7 @@
 import { graph, loadRules, type GraphFormat } from '#rules';
-import type { CliDeps } from './cli-deps.port.js';
+import type { CliDeps } from './cli-deps.js';
 import { optional, required, type Values } from './cli-options.parser.js';
-import { UsageError } from './usage.error.js';
+import { UsageError } from './cli.errors.js';
 
 const FORMATS: readonly GraphFormat[] = ['mermaid', 'dot'];
 

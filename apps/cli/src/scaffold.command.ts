@@ -1,7 +1,7 @@
 import { scaffoldRules, type SchemaDescription } from '#rules';
-import type { CliDeps } from './cli-deps.port.js';
+import type { CliDeps } from './cli-deps.js';
 import { optional, repeated, required, type Values } from './cli-options.parser.js';
-import { UsageError } from './usage.error.js';
+import { UsageError } from './cli.errors.js';
 
 /**
  * `scaffold --database-url <url> [--schema <name>]... [--tables <t1,t2>] [--key-prefix <p>]

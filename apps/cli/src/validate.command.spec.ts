@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CliDatabase } from './cli-deps.port.js';
+import type { CliDatabase } from './cli-deps.js';
 import { cli, root } from '../../../test/support/cli.harness.js';
 
 describe('invalidator validate', () => {

@@ -5,7 +5,7 @@ import {
   ruleSetWarnings,
   RulesInvalidError,
 } from '#rules';
-import type { CliDeps } from './cli-deps.port.js';
+import type { CliDeps } from './cli-deps.js';
 import { optional, required, type Values } from './cli-options.parser.js';
 
 /**

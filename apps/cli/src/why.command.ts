@@ -1,7 +1,7 @@
 import { findKeyOrigins, loadRules } from '#rules';
-import type { CliDeps } from './cli-deps.port.js';
+import type { CliDeps } from './cli-deps.js';
 import { required, type Values } from './cli-options.parser.js';
-import { UsageError } from './usage.error.js';
+import { UsageError } from './cli.errors.js';
 
 /**
  * `why --rules <path> <key>`: prints `{"key", "matches": [...]}`, every rule target whose template

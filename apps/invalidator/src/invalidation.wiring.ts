@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { InvalidationModule, type InvalidationModuleOptions } from '#nest-debezium';
 import type { InvalidatorConfig } from './config/invalidator.config.js';
-import { ConfigError } from './config/config.error.js';
+import { ConfigError } from './config/config.errors.js';
 import { KeyDroppingApplier } from './consistency/key-dropping.applier.js';
 import { HealthState } from './health/health.state.js';
 import { CONFIG, LOGGER } from './invalidator.tokens.js';

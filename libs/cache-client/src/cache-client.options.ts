@@ -1,6 +1,6 @@
 import type { CacheVersionInput } from '#cache-keys';
 import { InvalidatorError } from '#errors';
-import type { CacheCounters } from './cache-counters.port.js';
+import type { CacheCounters } from './cache-counters.js';
 import type { Serializer } from './json.serializer.js';
 
 /** Client-wide settings of {@link CacheClient}. */

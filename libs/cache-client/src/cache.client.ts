@@ -8,7 +8,7 @@ import {
   type CacheGetOptions,
   type ResolvedCacheOptions,
 } from './cache-client.options.js';
-import { MemoryCacheCounters, type CacheEvent } from './cache-counters.port.js';
+import { MemoryCacheCounters, type CacheEvent } from './cache-counters.js';
 import type { CacheStore, LeaseRequest } from './cache-store.port.js';
 import { JsonSerializer } from './json.serializer.js';
 import { NamespaceGenerations } from './namespace.generations.js';

@@ -9,7 +9,7 @@ export {
   MemoryCacheCounters,
   type CacheCounters,
   type CacheEvent,
-} from './cache-counters.port.js';
+} from './cache-counters.js';
 export { PromCacheCounters, type PromCacheCountersOptions } from './prom.cache-counters.js';
 export { JsonSerializer, type Serializer } from './json.serializer.js';
 export type {

@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import { CACHE_EVENTS, type CacheCounters, type CacheEvent } from './cache-counters.port.js';
+import { CACHE_EVENTS, type CacheCounters, type CacheEvent } from './cache-counters.js';
 
 /** Options of {@link PromCacheCounters}. */
 export interface PromCacheCountersOptions {

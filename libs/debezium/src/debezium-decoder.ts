@@ -6,7 +6,7 @@ import type {
   Row,
   SourceInfo,
 } from './change-event.types.js';
-import { DecodeError } from './decode-error.js';
+import { DecodeError } from './debezium.errors.js';
 import { parseLosslessJson } from './lossless-json.parser.js';
 
 /**

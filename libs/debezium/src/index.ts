@@ -11,6 +11,6 @@ export type {
   TombstoneEvent,
   TruncateEvent,
 } from './change-event.types.js';
-export { DecodeError, type DecodeFailure } from './decode-error.js';
+export { DecodeError, type DecodeFailure } from './debezium.errors.js';
 export { decodeMessage, HEARTBEAT_TOPIC_PREFIX, UNAVAILABLE_VALUE } from './debezium-decoder.js';
 export { parseLosslessJson } from './lossless-json.parser.js';

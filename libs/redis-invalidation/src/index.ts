@@ -33,4 +33,4 @@ export {
   RedisUnavailableError,
   RedisWrongTypeError,
   toRedisInvalidationError,
-} from './redis-invalidation.error.js';
+} from './redis-invalidation.errors.js';

@@ -1,7 +1,7 @@
 import { isInternalKey } from '#cache-keys';
 import type { Redis } from 'ioredis';
 import type { RedisClient } from './redis-client.factory.js';
-import { toRedisInvalidationError } from './redis-invalidation.error.js';
+import { toRedisInvalidationError } from './redis-invalidation.errors.js';
 import { execPipeline, mastersOf, waitUntilReady } from './redis-topology.js';
 import { type Clock, ScanRateLimiter, systemClock } from './scan-rate.limiter.js';
 

@@ -1,7 +1,7 @@
 import { keySlot, leasePatternFor } from '#cache-keys';
 import type { Redis } from 'ioredis';
 import type { RedisClient } from './redis-client.factory.js';
-import { RedisSweepAbortedError, toRedisInvalidationError } from './redis-invalidation.error.js';
+import { RedisSweepAbortedError, toRedisInvalidationError } from './redis-invalidation.errors.js';
 import { execPipeline, isCluster, mastersOf, settleAll, sumReplies } from './redis-topology.js';
 import { type Clock, ScanRateLimiter, systemClock } from './scan-rate.limiter.js';
 import { planUnlinkBatches } from './unlink-batches.js';

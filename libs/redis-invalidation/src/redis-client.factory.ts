@@ -1,6 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { ConnectionOptions } from 'node:tls';
-import { RedisCommandError } from './redis-invalidation.error.js';
+import { RedisCommandError } from './redis-invalidation.errors.js';
 
 /** A connected ioredis client, standalone or cluster; only this lib should call it directly. */
 export type RedisClient = Redis | Cluster;

@@ -13,7 +13,7 @@ import {
   RedisClientFactory,
   type RedisConnectionConfig,
 } from './redis-client.factory.js';
-import { toRedisInvalidationError } from './redis-invalidation.error.js';
+import { toRedisInvalidationError } from './redis-invalidation.errors.js';
 import { assertReady, mastersOf, settleAll, waitUntilReady } from './redis-topology.js';
 import { TagInvalidator, type TagInvalidatorOptions } from './tag-invalidator.js';
 

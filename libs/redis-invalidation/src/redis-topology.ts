@@ -1,6 +1,6 @@
 import { Cluster, type Redis } from 'ioredis';
 import type { RedisClient } from './redis-client.factory.js';
-import { RedisUnavailableError, toRedisInvalidationError } from './redis-invalidation.error.js';
+import { RedisUnavailableError, toRedisInvalidationError } from './redis-invalidation.errors.js';
 
 /** Narrow helpers over the two ioredis client kinds; internal to this lib. */
 export function isCluster(client: RedisClient): client is Cluster {

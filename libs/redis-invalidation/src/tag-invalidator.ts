@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { LEASE_KEY_LUA, tagSetKeyFor } from '#cache-keys';
 import type { KeyDeleter } from './key-deleter.js';
 import type { RedisClient } from './redis-client.factory.js';
-import { toRedisInvalidationError } from './redis-invalidation.error.js';
+import { toRedisInvalidationError } from './redis-invalidation.errors.js';
 import { isCluster, settleAll } from './redis-topology.js';
 import { chunk } from './unlink-batches.js';
 

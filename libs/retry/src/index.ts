@@ -1,2 +1,2 @@
 export { BackoffPolicy, type BackoffOptions } from './backoff.policy.js';
-export { retry, RetryAbortedError, type RetryOptions } from './retry.runner.js';
+export { retry, RetryAbortedError, type RetryOptions } from './retry.js';

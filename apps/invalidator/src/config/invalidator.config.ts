@@ -3,7 +3,7 @@ import type { KafkaBatchConsumerConfig, KafkaConnectionConfig } from '#kafka';
 import type { RedisConnectionConfig } from '#redis-invalidation';
 import type { BackoffOptions } from '#retry';
 import type { ExpandOptions } from '#rules';
-import { ConfigError } from './config.error.js';
+import { ConfigError } from './config.errors.js';
 import {
   describeIssue,
   environmentSchema,

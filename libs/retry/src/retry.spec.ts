@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { InvalidatorError } from '#errors';
 import { BackoffPolicy } from './backoff.policy.js';
-import { retry, RetryAbortedError } from './retry.runner.js';
+import { retry, RetryAbortedError } from './retry.js';
 
 const transient = () => new InvalidatorError('REDIS_UNAVAILABLE', 'down', { retriable: true });
 const permanent = () => new InvalidatorError('RULE_RENDER', 'bad value', { retriable: false });

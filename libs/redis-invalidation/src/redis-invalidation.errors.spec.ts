@@ -7,7 +7,7 @@ import {
   RedisUnavailableError,
   RedisWrongTypeError,
   toRedisInvalidationError,
-} from './redis-invalidation.error.js';
+} from './redis-invalidation.errors.js';
 
 function withCode(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
