@@ -25,12 +25,7 @@ export const invalidationModule = InvalidationModule.forRootAsync({
     deadLetterTopic: config.deadLetterTopic,
     redis: config.redis,
     redisOptions: { markers: config.markers },
-    ...(config.testDropKeys === null
-      ? {}
-      : {
-          decorateApplier: (applier) =>
-            new KeyDroppingApplier(applier, config.testDropKeys ?? /$^/),
-        }),
+    ...droppingApplier(config.testDropKeys),
     rules: () => rules.ruleSet,
     database: databaseOptions(config, rules),
     cascade: config.cascade,
@@ -63,4 +58,12 @@ function databaseOptions(
   throw new ConfigError([
     `INVALIDATOR_DATABASE_URL is not set: the rules declare ${cascades} cascade(s), which need a postgres:// URL`,
   ]);
+}
+
+/** TEST ONLY: the applier that skips keys matching `pattern`, when one is configured. */
+function droppingApplier(
+  pattern: RegExp | null,
+): Pick<InvalidationModuleOptions, 'decorateApplier'> {
+  if (pattern === null) return {};
+  return { decorateApplier: (applier) => new KeyDroppingApplier(applier, pattern) };
 }
