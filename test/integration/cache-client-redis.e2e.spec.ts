@@ -3,12 +3,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { keySlot, leaseKeyFor, tagSetKeyFor } from '#cache-keys';
 import { CacheClient } from '#cache-client';
-import {
-  RedisClientFactory,
-  RedisInvalidator,
-  type RedisClient,
-  type RedisConnectionConfig,
-} from '#redis-invalidation';
+import { RedisClientFactory, type RedisClient, type RedisConnectionConfig } from '#redis';
+import { RedisInvalidator } from '#redis-invalidation';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { endpoints, waitFor } from '#local-pipeline';
 

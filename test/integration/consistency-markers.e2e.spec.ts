@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { keySlot, leaseKeyFor, markerKeyFor } from '#cache-keys';
 import { CacheClient } from '#cache-client';
-import {
-  RedisClientFactory,
-  RedisInvalidator,
-  type RedisClient,
-  type RedisConnectionConfig,
-} from '#redis-invalidation';
+import { RedisClientFactory, type RedisClient, type RedisConnectionConfig } from '#redis';
+import { RedisInvalidator } from '#redis-invalidation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpoints, waitFor } from '#local-pipeline';
 

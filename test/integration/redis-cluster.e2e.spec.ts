@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { keySlot, leaseKeyFor, tagSetKeyFor } from '#cache-keys';
 import {
-  KeyDeleter,
   type RedisClient,
   RedisClientFactory,
-  RedisInvalidator,
   RedisUnavailableError,
   RedisWrongTypeError,
-  TagInvalidator,
-} from '#redis-invalidation';
+} from '#redis';
+import { KeyDeleter, RedisInvalidator, TagInvalidator } from '#redis-invalidation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpoints, waitFor } from '#local-pipeline';
 import { invalidateLargeTagWithLateMember } from '../support/large-tag.js';

@@ -4,10 +4,10 @@ import { LEASE_KEY_LUA, leaseKeyFor, tagSetKeyFor } from '#cache-keys';
 import {
   type RedisClient,
   RedisClientFactory,
-  RedisInvalidator,
   RedisUnavailableError,
   RedisWrongTypeError,
-} from '#redis-invalidation';
+} from '#redis';
+import { RedisInvalidator } from '#redis-invalidation';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpoints, waitFor } from '#local-pipeline';

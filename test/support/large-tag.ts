@@ -1,6 +1,7 @@
 import { tagSetKeyFor } from '#cache-keys';
 import { waitFor } from '#local-pipeline';
-import type { RedisClient, RedisInvalidator } from '#redis-invalidation';
+import type { RedisClient } from '#redis';
+import type { RedisInvalidator } from '#redis-invalidation';
 
 /** What {@link invalidateLargeTagWithLateMember} observed. */
 export interface LargeTagOutcome {

@@ -17,7 +17,7 @@ import {
   type CleanupStack,
 } from '#local-pipeline';
 import { INTERNAL_KEY_PREFIXES } from '#cache-keys';
-import { RedisClientFactory, type RedisClient } from '#redis-invalidation';
+import { RedisClientFactory, type RedisClient } from '#redis';
 import {
   createAuditCatalog,
   insertMarker,

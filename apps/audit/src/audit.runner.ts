@@ -1,6 +1,6 @@
 import { CacheClient, type CacheEvent } from '#cache-client';
 import { endpoints, histogramDelta, waitFor, type LagDistribution } from '#local-pipeline';
-import { RedisClientFactory } from '#redis-invalidation';
+import { RedisClientFactory } from '#redis';
 import type { AuditMode, AuditOptions } from './audit.options.js';
 import type { AuditPipeline } from './audit.pipeline.js';
 import { CatalogLoader } from './catalog.loader.js';

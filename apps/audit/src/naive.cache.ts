@@ -1,5 +1,5 @@
 import { JsonSerializer, type CacheEvent } from '#cache-client';
-import type { RedisClient } from '#redis-invalidation';
+import type { RedisClient } from '#redis';
 
 /** What readers need from a cache: the lease client and the naive one both fit. */
 export interface ReadThroughCache {

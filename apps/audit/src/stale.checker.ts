@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { JsonSerializer } from '#cache-client';
-import type { RedisClient } from '#redis-invalidation';
+import type { RedisClient } from '#redis';
 import { pageOf } from '#catalog';
 import type { CatalogLoader } from './catalog.loader.js';
 

@@ -2,7 +2,7 @@ import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { CacheClientModule, PromCacheCounters } from '#cache-client';
-import type { RedisClient } from '#redis-invalidation';
+import type { RedisClient } from '#redis';
 import type { CatalogConfig } from './catalog.config.js';
 import { CatalogReader } from './catalog.reader.js';
 import { CatalogRepository } from './catalog.repository.js';

@@ -1,5 +1,11 @@
 import { loadRules } from '#rules';
-import { KeySampler, RedisClientFactory, type RedisConnectionConfig } from '#redis-invalidation';
+import {
+  parseRedisNode,
+  RedisClientFactory,
+  type RedisConnectionConfig,
+  type RedisNode,
+} from '#redis';
+import { KeySampler } from '#redis-invalidation';
 import type { CliDeps } from './cli-deps.js';
 import { optional, positiveInteger, required, type Values } from './cli-options.parser.js';
 import { coverageReport } from './coverage.report.js';
@@ -40,11 +46,10 @@ function connectionOf(values: Values): RedisConnectionConfig {
   return { mode: 'cluster', nodes: (nodes ?? '').split(',').map(parseNode) };
 }
 
-function parseNode(text: string): { host: string; port: number } {
-  const match = /^(.+):(\d{1,5})$/.exec(text.trim());
-  const port = Number(match?.[2]);
-  if (match?.[1] === undefined || !(port > 0 && port < 65536)) {
+function parseNode(text: string): RedisNode {
+  const node = parseRedisNode(text);
+  if (node === undefined) {
     throw new UsageError(`--redis-cluster-nodes: expected host:port, not "${text}"`);
   }
-  return { host: match[1], port };
+  return node;
 }

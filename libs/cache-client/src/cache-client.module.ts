@@ -1,12 +1,12 @@
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { Cluster, Redis } from 'ioredis';
 import {
+  isRedisClient,
   RedisClientFactory,
   type RedisClient,
   type RedisConnectionConfig,
-} from '#redis-invalidation';
-import type { CacheClientOptions } from './cache-client.options.js';
-import { CacheClient } from './cache.client.js';
+} from '#redis';
+import type { CacheClientOptions } from './cache-client-options.js';
+import { CacheClient } from './cache-client.js';
 
 /** Options of {@link CacheClientModule.forRoot}. */
 export interface CacheClientModuleOptions extends CacheClientOptions {
@@ -56,8 +56,7 @@ function createClient(
   redis: RedisConnectionConfig | RedisClient,
   options: CacheClientOptions,
 ): CacheClient {
-  if (redis instanceof Redis || redis instanceof Cluster)
-    return CacheClient.forRedis(redis, options);
+  if (isRedisClient(redis)) return CacheClient.forRedis(redis, options);
   const factory = new RedisClientFactory({ connectionName: 'cache-client', ...redis });
   const client = factory.create();
   return CacheClient.forRedis(client, options, () => factory.close(client));

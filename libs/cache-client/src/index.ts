@@ -1,25 +1,24 @@
-export { CacheClient } from './cache.client.js';
+export { CacheClient } from './cache-client.js';
 export {
   CacheClientOptionsError,
   type CacheClientOptions,
   type CacheGetOptions,
-} from './cache-client.options.js';
+} from './cache-client-options.js';
 export {
   CACHE_EVENTS,
   MemoryCacheCounters,
   type CacheCounters,
   type CacheEvent,
 } from './cache-counters.js';
-export { PromCacheCounters, type PromCacheCountersOptions } from './prom.cache-counters.js';
-export { JsonSerializer, type Serializer } from './json.serializer.js';
+export { PromCacheCounters, type PromCacheCountersOptions } from './prom-cache-counters.js';
+export { JsonSerializer, type Serializer } from './json-serializer.js';
 export type {
   CacheStore,
   FillRequest,
   FillResult,
   LeaseRequest,
   LookupResult,
-} from './cache-store.port.js';
-export { RedisCacheStore } from './redis.cache-store.js';
-export { MemoryCacheStore } from './memory.cache-store.js';
+} from './cache-store.js';
+export { RedisCacheStore } from './redis-cache-store.js';
+export { MemoryCacheStore } from './memory-cache-store.js';
 export { CacheClientModule, type CacheClientModuleOptions } from './cache-client.module.js';
-export { CacheTimeoutError } from './promise-timeout.util.js';

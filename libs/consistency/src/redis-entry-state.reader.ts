@@ -1,5 +1,5 @@
 import { decodeEntry, ENTRY_ENVELOPE_PREFIX, MAX_VERSION_DIGITS } from '#cache-keys';
-import type { RedisClient } from '#redis-invalidation';
+import type { RedisClient } from '#redis';
 import type { EntryState, EntryStateReader } from './consistency.checker.js';
 
 // Enough of an entry to read its envelope's version, never the whole value.

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { TimeoutError, withTimeout } from '#retry';
 import { waitFor } from './condition.poller.js';
 import { parseLogLine, type LogLine } from './log-line.parser.js';
 import { trackChild } from './process.registry.js';
@@ -190,17 +191,10 @@ export class InvalidatorProcess {
   async stop(timeoutMs = 30_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<Exit> {
     if (this.exit !== null) return this.exit;
     this.child.kill(signal);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
-        resolve('timeout');
-      }, timeoutMs);
-    });
     try {
-      const outcome = await Promise.race([this.exited, timeout]);
-      if (outcome !== 'timeout') return outcome;
-    } finally {
-      clearTimeout(timer);
+      return await withTimeout(this.exited, timeoutMs, `${this.options.label} exit`);
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
     }
     this.child.kill('SIGKILL');
     await this.exited;

@@ -1,6 +1,7 @@
 import type { BatchObserver, InvalidationApplier } from '#invalidation';
 import type { ConsumerListener, KafkaBatchConsumerConfig, KafkaConnectionConfig } from '#kafka';
-import type { RedisConnectionConfig, RedisInvalidatorOptions } from '#redis-invalidation';
+import type { RedisConnectionConfig } from '#redis';
+import type { RedisInvalidatorOptions } from '#redis-invalidation';
 import type { BackoffOptions } from '#retry';
 import type { ExpandOptions, RuleSet } from '#rules';
 

@@ -1,6 +1,5 @@
 import { keySlot } from '#cache-keys';
-import type { RedisClient } from './redis-client.factory.js';
-import { execPipeline, isCluster, settleAll, sumReplies } from './redis-topology.js';
+import { execPipeline, isCluster, type RedisClient, settleAll, sumReplies } from '#redis';
 import { chunk, groupByNode, planUnlinkBatches, type UnlinkBatch } from './unlink-batches.js';
 
 /** Tuning of {@link KeyDeleter}. */

@@ -6,8 +6,7 @@ import {
   VERSION_COMPARE_LUA,
   type KeyVersion,
 } from '#cache-keys';
-import type { RedisClient } from './redis-client.factory.js';
-import { execPipeline, isCluster, settleAll, sumReplies } from './redis-topology.js';
+import { execPipeline, isCluster, type RedisClient, settleAll, sumReplies } from '#redis';
 import { chunk, groupByNode } from './unlink-batches.js';
 
 /** Tuning of {@link MarkerWriter}. */

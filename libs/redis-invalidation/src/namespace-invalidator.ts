@@ -1,6 +1,5 @@
 import { namespaceKeyFor } from '#cache-keys';
-import type { RedisClient } from './redis-client.factory.js';
-import { execPipeline, isCluster, settleAll } from './redis-topology.js';
+import { execPipeline, isCluster, type RedisClient, settleAll } from '#redis';
 
 /** Result of {@link NamespaceInvalidator.bump}. */
 export interface NamespaceResult {

@@ -1,9 +1,16 @@
 import { keySlot, leasePatternFor } from '#cache-keys';
+import {
+  execPipeline,
+  isCluster,
+  mastersOf,
+  type RedisClient,
+  settleAll,
+  sumReplies,
+  toRedisError,
+} from '#redis';
 import type { Redis } from 'ioredis';
-import type { RedisClient } from './redis-client.factory.js';
-import { RedisSweepAbortedError, toRedisInvalidationError } from './redis-invalidation.errors.js';
-import { execPipeline, isCluster, mastersOf, settleAll, sumReplies } from './redis-topology.js';
-import { type Clock, ScanRateLimiter, systemClock } from './scan-rate.limiter.js';
+import { RedisSweepAbortedError } from './redis-invalidation.errors.js';
+import { type Clock, ScanRateLimiter, systemClock } from './scan-rate-limiter.js';
 import { planUnlinkBatches } from './unlink-batches.js';
 
 /** Tuning of {@link PatternSweeper}. */
@@ -92,7 +99,7 @@ export class PatternSweeper {
       try {
         [cursor, page] = await node.scan(cursor, 'MATCH', match, 'COUNT', this.scanCount);
       } catch (error) {
-        throw toRedisInvalidationError(error, `SCAN MATCH ${match}`);
+        throw toRedisError(error, `SCAN MATCH ${match}`);
       }
       const batches = planUnlinkBatches(page, { batchSize: this.batchSize, withLeases, ...slotOf });
       if (batches.length > 0) {

@@ -4,17 +4,20 @@ import type {
   InvalidationCounts,
   InvalidationPlan,
 } from '#invalidation';
+import {
+  assertReady,
+  mastersOf,
+  type RedisClient,
+  RedisClientFactory,
+  type RedisConnectionConfig,
+  settleAll,
+  toRedisError,
+  waitUntilReady,
+} from '#redis';
 import { KeyDeleter, type KeyDeleterOptions } from './key-deleter.js';
 import { NamespaceInvalidator } from './namespace-invalidator.js';
 import { MarkerWriter, type MarkerWriterOptions } from './marker-writer.js';
 import { PatternSweeper, type PatternSweeperOptions } from './pattern-sweeper.js';
-import {
-  type RedisClient,
-  RedisClientFactory,
-  type RedisConnectionConfig,
-} from './redis-client.factory.js';
-import { toRedisInvalidationError } from './redis-invalidation.errors.js';
-import { assertReady, mastersOf, settleAll, waitUntilReady } from './redis-topology.js';
 import { TagInvalidator, type TagInvalidatorOptions } from './tag-invalidator.js';
 
 /** Tuning of each part. */
@@ -28,7 +31,7 @@ export interface RedisInvalidatorOptions {
 
 /**
  * Applies invalidation plans to Redis (standalone or cluster), idempotently (a namespace bumped
- * twice only costs a refill): keys first, then tags, then namespaces, then patterns. Any failure throws a `RedisInvalidationError` whose `retriable` tells the caller
+ * twice only costs a refill): keys first, then tags, then namespaces, then patterns. Any failure throws a `RedisError` (`#redis`) whose `retriable` tells the caller
  * to apply the same plan again later (everything already done is harmless to redo); there is no
  * retry loop in here, so the caller's backoff and offset handling stay in one place.
  */
@@ -116,7 +119,7 @@ export class RedisInvalidator implements InvalidationApplier {
     try {
       await this.factory.close(this.client);
     } catch (error) {
-      throw toRedisInvalidationError(error, 'close');
+      throw toRedisError(error, 'close');
     }
   }
 }

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LEASE_KEY_LUA, tagSetKeyFor } from '#cache-keys';
+import { isCluster, type RedisClient, settleAll, toRedisError } from '#redis';
 import type { KeyDeleter } from './key-deleter.js';
-import type { RedisClient } from './redis-client.factory.js';
-import { toRedisInvalidationError } from './redis-invalidation.errors.js';
-import { isCluster, settleAll } from './redis-topology.js';
 import { chunk } from './unlink-batches.js';
 
 /** Tuning of {@link TagInvalidator}. */
@@ -134,7 +132,7 @@ export class TagInvalidator {
         reply = await this.client.eval(STANDALONE_STEP_SCRIPT, 1, tagKey, cursor, this.scanCount);
       }
     } catch (error) {
-      throw toRedisInvalidationError(error, `invalidate tag set ${tagKey}`, tagKey);
+      throw toRedisError(error, `invalidate tag set ${tagKey}`, tagKey);
     }
     const [next, found, removed] = Array.isArray(reply) ? (reply as unknown[]) : [];
     const nextCursor = typeof next === 'string' || typeof next === 'number' ? String(next) : '0';
@@ -150,7 +148,7 @@ export class TagInvalidator {
       try {
         [cursor, page] = await this.client.sscan(tagKey, cursor, 'COUNT', this.scanCount);
       } catch (error) {
-        throw toRedisInvalidationError(error, `SSCAN ${tagKey}`, tagKey);
+        throw toRedisError(error, `SSCAN ${tagKey}`, tagKey);
       }
       const distinct = [...new Set(page)];
       if (distinct.length === 0) continue;
@@ -158,7 +156,7 @@ export class TagInvalidator {
       try {
         await this.client.srem(tagKey, ...distinct);
       } catch (error) {
-        throw toRedisInvalidationError(error, `SREM ${tagKey}`, tagKey);
+        throw toRedisError(error, `SREM ${tagKey}`, tagKey);
       }
       members += distinct.length;
     } while (cursor !== '0');

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { InvalidatorError } from '#errors';
-import { BackoffPolicy } from './backoff.policy.js';
-import { retry, RetryAbortedError } from './retry.js';
+import { BackoffPolicy } from './backoff-policy.js';
+import { RetryAbortedError } from './retry.errors.js';
+import { retry } from './retry.js';
 
 const transient = () => new InvalidatorError('REDIS_UNAVAILABLE', 'down', { retriable: true });
 const permanent = () => new InvalidatorError('RULE_RENDER', 'bad value', { retriable: false });

@@ -1,16 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InvalidatorError, isRetriable } from '#errors';
-import { BackoffPolicy } from './backoff.policy.js';
-
-/** Thrown when retrying stopped because the caller no longer wants the result (shutdown, rebalance). */
-export class RetryAbortedError extends InvalidatorError {
-  constructor(operation: string, attempts: number, cause: unknown) {
-    super('RETRY_ABORTED', `${operation}: stopped retrying after ${attempts} attempt(s)`, {
-      retriable: true,
-      cause,
-    });
-  }
-}
+import { isRetriable } from '#errors';
+import type { BackoffPolicy } from './backoff-policy.js';
+import { RetryAbortedError } from './retry.errors.js';
 
 /** How {@link retry} runs one operation. */
 export interface RetryOptions {

@@ -1,6 +1,6 @@
 import type { SASLOptions } from 'kafkajs';
 import type { KafkaBatchConsumerConfig, KafkaConnectionConfig } from '#kafka';
-import type { RedisConnectionConfig } from '#redis-invalidation';
+import type { RedisConnectionConfig } from '#redis';
 import type { BackoffOptions } from '#retry';
 import type { ExpandOptions } from '#rules';
 import { ConfigError } from './config.errors.js';

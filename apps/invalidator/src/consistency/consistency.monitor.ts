@@ -9,7 +9,7 @@ import {
   type WindowSummary,
 } from '#consistency';
 import type { MessageOutcome } from '#invalidation';
-import { RedisClientFactory, type RedisClient } from '#redis-invalidation';
+import { RedisClientFactory, type RedisClient } from '#redis';
 import type { InvalidatorConfig } from '../config/invalidator.config.js';
 import type { InvalidatorMetrics } from '../observability/invalidator.metrics.js';
 

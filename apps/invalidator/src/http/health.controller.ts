@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { describeError } from '#errors';
 import { KafkaBatchConsumer } from '#kafka';
 import { RedisInvalidator } from '#redis-invalidation';
+import { withTimeout } from '#retry';
 import { HealthState } from '../health/health.state.js';
 
 const PING_TIMEOUT_MS = 1_000;
@@ -48,22 +49,13 @@ export class HealthController {
     return { status: ready ? 'ready' : 'not ready', checks };
   }
 
+  /** Null when every master answers PING in time, else what failed (for the readiness body). */
   private async pingRedis(): Promise<string | null> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        this.redis.ping(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => {
-            reject(new Error(`no PING reply within ${PING_TIMEOUT_MS} ms`));
-          }, PING_TIMEOUT_MS);
-        }),
-      ]);
+      await withTimeout(this.redis.ping(), PING_TIMEOUT_MS, 'PING');
       return null;
     } catch (error) {
       return describeError(error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { KeySampler } from './key.sampler.js';
-import type { Clock } from './scan-rate.limiter.js';
+import { KeySampler } from './key-sampler.js';
+import type { Clock } from './scan-rate-limiter.js';
 
 /** A standalone server answering SCAN in pages of `pageSize` and TTL from a table; no KEYS. */
 function fakeRedis(keys: Record<string, number>, pageSize: number) {

@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeEntry, encodeEntry, namespacedKey, toCacheVersion } from '#cache-keys';
-import type { RedisClient } from '#redis-invalidation';
+import type { RedisClient } from '#redis';
+import { withTimeout } from '#retry';
 import {
   positive,
   resolveCacheOptions,
   type CacheClientOptions,
   type CacheGetOptions,
   type ResolvedCacheOptions,
-} from './cache-client.options.js';
+} from './cache-client-options.js';
 import { MemoryCacheCounters, type CacheEvent } from './cache-counters.js';
-import type { CacheStore, LeaseRequest } from './cache-store.port.js';
-import { JsonSerializer } from './json.serializer.js';
-import { NamespaceGenerations } from './namespace.generations.js';
-import { delay, withTimeout } from './promise-timeout.util.js';
-import { RedisCacheStore } from './redis.cache-store.js';
+import type { CacheStore, LeaseRequest } from './cache-store.js';
+import { NamespaceGenerations } from './namespace-generations.js';
+import { RedisCacheStore } from './redis-cache-store.js';
 
 const MAX_POLL_MS = 50;
 
@@ -50,21 +50,14 @@ export class CacheClient {
     private readonly store: CacheStore,
     options: CacheClientOptions = {},
   ) {
-    this.options = resolveCacheOptions(options, {
-      prefix: '',
-      ttlSeconds: 300,
-      jitterRatio: 0.1,
-      leaseMs: 2000,
-      leaseWaitMs: 250,
-      leasePollMs: 5,
-      redisTimeoutMs: 50,
-      fillTimeoutMs: 1000,
-      namespaceCacheMs: 1000,
-      serializer: new JsonSerializer(),
-      random: Math.random,
-    });
+    this.options = resolveCacheOptions(options);
     this.generations = new NamespaceGenerations(
-      (namespace) => withTimeout(this.store.generation(namespace), this.options.redisTimeoutMs),
+      (namespace) =>
+        withTimeout(
+          this.store.generation(namespace),
+          this.options.redisTimeoutMs,
+          'namespace generation',
+        ),
       this.options.namespaceCacheMs,
     );
   }
@@ -115,7 +108,11 @@ export class CacheClient {
     for (let attempt = 0; ; attempt += 1) {
       let found;
       try {
-        found = await withTimeout(this.store.lookup(request), this.options.redisTimeoutMs);
+        found = await withTimeout(
+          this.store.lookup(request),
+          this.options.redisTimeoutMs,
+          'cache lookup',
+        );
       } catch {
         this.count('error', 'fallback');
         return load();
@@ -141,7 +138,7 @@ export class CacheClient {
         this.count('lease-timeout');
         return load();
       }
-      await delay(pause);
+      await sleep(pause);
       pause = Math.min(pause * 2, MAX_POLL_MS);
     }
   }
@@ -201,6 +198,7 @@ export class CacheClient {
     const result = await withTimeout(
       this.store.fill({ ...request, payload, version, ttlMs }),
       this.options.fillTimeoutMs,
+      'cache fill',
     );
     this.count(FILL_EVENTS[result]);
   }

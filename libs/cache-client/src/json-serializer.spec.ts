@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonSerializer } from './json.serializer.js';
+import { JsonSerializer } from './json-serializer.js';
 
 describe('JsonSerializer', () => {
   const serializer = new JsonSerializer();

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { leaseKeyFor } from '#cache-keys';
-import { CacheClient } from './cache.client.js';
-import type { CacheStore } from './cache-store.port.js';
-import { MemoryCacheStore } from './memory.cache-store.js';
+import { CacheClient } from './cache-client.js';
+import type { CacheStore } from './cache-store.js';
+import { MemoryCacheStore } from './memory-cache-store.js';
 
 /** A promise the test resolves by hand, to stop a loader mid-flight. */
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {

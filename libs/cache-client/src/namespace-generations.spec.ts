@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NamespaceGenerations } from './namespace.generations.js';
+import { NamespaceGenerations } from './namespace-generations.js';
 
 /** A generation source the test answers by hand, and a clock it moves by hand. */
 function harness(maxAgeMs: number) {

@@ -1,7 +1,7 @@
 import type { CacheVersionInput } from '#cache-keys';
 import { InvalidatorError } from '#errors';
 import type { CacheCounters } from './cache-counters.js';
-import type { Serializer } from './json.serializer.js';
+import { JsonSerializer, type Serializer } from './json-serializer.js';
 
 /** Client-wide settings of {@link CacheClient}. */
 export interface CacheClientOptions {
@@ -71,12 +71,26 @@ export class CacheClientOptionsError extends InvalidatorError {
 export type ResolvedCacheOptions = Required<Omit<CacheClientOptions, 'counters'>> &
   Pick<CacheClientOptions, 'counters'>;
 
+/** The defaults of {@link CacheClientOptions}, written once (a fresh serializer per client). */
+function cacheClientDefaults(): Omit<ResolvedCacheOptions, 'counters'> {
+  return {
+    prefix: '',
+    ttlSeconds: 300,
+    jitterRatio: 0.1,
+    leaseMs: 2000,
+    leaseWaitMs: 250,
+    leasePollMs: 5,
+    redisTimeoutMs: 50,
+    fillTimeoutMs: 1000,
+    namespaceCacheMs: 1000,
+    serializer: new JsonSerializer(),
+    random: Math.random,
+  };
+}
+
 /** Fills defaults and checks ranges. */
-export function resolveCacheOptions(
-  options: CacheClientOptions,
-  defaults: Omit<ResolvedCacheOptions, 'counters'>,
-): ResolvedCacheOptions {
-  const resolved = { ...defaults, ...stripUndefined(options) };
+export function resolveCacheOptions(options: CacheClientOptions): ResolvedCacheOptions {
+  const resolved = { ...cacheClientDefaults(), ...stripUndefined(options) };
   positive('ttlSeconds', resolved.ttlSeconds);
   positive('leaseMs', resolved.leaseMs);
   positive('leasePollMs', resolved.leasePollMs);

@@ -11,7 +11,7 @@ import type {
   FillResult,
   LeaseRequest,
   LookupResult,
-} from './cache-store.port.js';
+} from './cache-store.js';
 
 interface Slot {
   value: string;

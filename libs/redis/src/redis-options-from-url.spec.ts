@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { redisOptionsFromUrl } from './redis-client.factory.js';
-import { RedisCommandError } from './redis-invalidation.errors.js';
+import { redisOptionsFromUrl } from './redis-options-from-url.js';
+import { RedisCommandError } from './redis.errors.js';
 
 describe('redisOptionsFromUrl', () => {
   it('reads host, port and database', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { markerKeyFor } from '#cache-keys';
-import { CacheClient } from './cache.client.js';
-import { MemoryCacheStore } from './memory.cache-store.js';
+import { CacheClient } from './cache-client.js';
+import { MemoryCacheStore } from './memory-cache-store.js';
 
 interface Row {
   readonly price: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Clock, ScanRateLimiter } from './scan-rate.limiter.js';
+import { type Clock, ScanRateLimiter } from './scan-rate-limiter.js';
 
 /** A clock that only moves when the limiter sleeps, recording each sleep. */
 function fakeClock(): Clock & { sleeps: number[] } {

@@ -1,20 +1,19 @@
-import { Cluster } from 'ioredis';
 import { leaseKeyFor, markerKeyFor, namespaceKeyFor, tagSetKeyFor } from '#cache-keys';
-import type { RedisClient } from '#redis-invalidation';
+import { isCluster, type RedisClient } from '#redis';
 import type {
   CacheStore,
   FillRequest,
   FillResult,
   LeaseRequest,
   LookupResult,
-} from './cache-store.port.js';
+} from './cache-store.js';
 import {
   FILE_TAG_SCRIPT,
   FILL_SCRIPT,
   LOOKUP_SCRIPT,
   RELEASE_SCRIPT,
   type LuaScript,
-} from './lease-fill.lua.js';
+} from './lease-fill-scripts.js';
 
 /**
  * {@link CacheStore} on Redis, standalone or cluster, with Lua scripts (EVALSHA, EVAL on NOSCRIPT).
@@ -49,7 +48,7 @@ export class RedisCacheStore implements CacheStore {
     private readonly client: RedisClient,
     private readonly onClose: () => Promise<void> = () => Promise.resolve(),
   ) {
-    this.cluster = client instanceof Cluster;
+    this.cluster = isCluster(client);
   }
 
   async lookup(request: LeaseRequest): Promise<LookupResult> {

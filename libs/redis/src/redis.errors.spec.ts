@@ -1,13 +1,14 @@
 import { InvalidatorError } from '#errors';
 import { describe, expect, it } from 'vitest';
 import {
+  isAccessDenied,
   RedisCommandError,
   RedisNotReadyError,
   RedisTimeoutError,
   RedisUnavailableError,
   RedisWrongTypeError,
-  toRedisInvalidationError,
-} from './redis-invalidation.errors.js';
+  toRedisError,
+} from './redis.errors.js';
 
 function withCode(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -19,7 +20,7 @@ function named(message: string, name: string): Error {
   return error;
 }
 
-describe('toRedisInvalidationError', () => {
+describe('toRedisError', () => {
   it.each([
     [withCode('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED'), RedisUnavailableError],
     [new Error('Connection is closed.'), RedisUnavailableError],
@@ -36,10 +37,22 @@ describe('toRedisInvalidationError', () => {
     [new Error('CLUSTERDOWN The cluster is down'), RedisNotReadyError],
     [new Error('TRYAGAIN Multiple keys request during rehashing of slot'), RedisNotReadyError],
     [new Error('LOADING Redis is loading the dataset in memory'), RedisNotReadyError],
+    [new Error('MOVED 3999 127.0.0.1:6381'), RedisNotReadyError],
+    [new Error('ASK 3999 127.0.0.1:6381'), RedisNotReadyError],
+    [new Error('BUSY Redis is busy running a script.'), RedisNotReadyError],
     [new Error('NOAUTH Authentication required.'), RedisCommandError],
+    [new Error('WRONGPASS invalid username-password pair or user is disabled.'), RedisCommandError],
+    [
+      new Error("NOPERM this user has no permissions to run the 'flushall' command"),
+      RedisCommandError,
+    ],
+    [
+      new Error("NOPERM No permissions to access a key used as 'timeout' by a script"),
+      RedisCommandError,
+    ],
     [new Error('ERR unknown command'), RedisCommandError],
   ])('classifies %s', (error, type) => {
-    const translated = toRedisInvalidationError(error, 'UNLINK');
+    const translated = toRedisError(error, 'UNLINK');
     expect(translated).toBeInstanceOf(type);
     expect(translated).toBeInstanceOf(InvalidatorError);
     expect(translated.cause).toBe(error);
@@ -50,15 +63,23 @@ describe('toRedisInvalidationError', () => {
     const reply = new Error(
       'WRONGTYPE Operation against a key holding the wrong kind of value script: abc, on @user_script:3.',
     );
-    const translated = toRedisInvalidationError(reply, 'tag', '__tag:t');
+    const translated = toRedisError(reply, 'tag', '__tag:t');
     expect(translated).toBeInstanceOf(RedisWrongTypeError);
     expect(translated.code).toBe('REDIS_WRONG_TYPE');
     expect(translated.retriable).toBe(false);
     expect(translated.message).toContain('__tag:t');
   });
 
+  it('tells ACL and authentication refusals apart from other failures', () => {
+    expect(isAccessDenied(new Error('NOPERM this user has no permissions'))).toBe(true);
+    expect(isAccessDenied(new Error('WRONGPASS invalid username-password pair'))).toBe(true);
+    expect(isAccessDenied(new Error('NOAUTH Authentication required.'))).toBe(true);
+    expect(isAccessDenied(new Error('Connection is closed.'))).toBe(false);
+    expect(isAccessDenied('NOPERM as text')).toBe(false);
+  });
+
   it('passes typed errors through unchanged', () => {
     const typed = new RedisTimeoutError('slow');
-    expect(toRedisInvalidationError(typed, 'x')).toBe(typed);
+    expect(toRedisError(typed, 'x')).toBe(typed);
   });
 });

@@ -1,9 +1,7 @@
 import { isInternalKey } from '#cache-keys';
+import { execPipeline, mastersOf, type RedisClient, toRedisError, waitUntilReady } from '#redis';
 import type { Redis } from 'ioredis';
-import type { RedisClient } from './redis-client.factory.js';
-import { toRedisInvalidationError } from './redis-invalidation.errors.js';
-import { execPipeline, mastersOf, waitUntilReady } from './redis-topology.js';
-import { type Clock, ScanRateLimiter, systemClock } from './scan-rate.limiter.js';
+import { type Clock, ScanRateLimiter, systemClock } from './scan-rate-limiter.js';
 
 /** Tuning of {@link KeySampler}; the pacing defaults are the pattern sweeper's. */
 export interface KeySamplerOptions {
@@ -76,7 +74,7 @@ export class KeySampler {
       try {
         [cursor, page] = await node.scan(cursor, 'MATCH', match, 'COUNT', this.scanCount);
       } catch (error) {
-        throw toRedisInvalidationError(error, `SCAN MATCH ${match}`);
+        throw toRedisError(error, `SCAN MATCH ${match}`);
       }
       // SCAN may return a key twice; a key seen once is sampled once.
       const fresh = page.filter((key) => !isInternalKey(key) && !seen.has(key));
