@@ -16,7 +16,7 @@ export {
   sameSlotTagFor,
   tagSetKeyFor,
 } from './cache-key-names.js';
-export { LEASE_KEY_LUA } from './lease-key.lua.js';
+export { LEASE_KEY_LUA } from './lease-key-lua.js';
 export {
   MAX_VERSION_DIGITS,
   CacheVersionError,
@@ -27,11 +27,11 @@ export {
   type CacheVersionInput,
   type KeyVersion,
 } from './cache-version.js';
-export { VERSION_COMPARE_LUA } from './version-compare.lua.js';
+export { VERSION_COMPARE_LUA } from './version-compare-lua.js';
 export {
   ENTRY_ENVELOPE_PREFIX,
   CacheEntryFormatError,
   decodeEntry,
   encodeEntry,
   type CacheEntry,
-} from './cache-entry.envelope.js';
+} from './cache-entry.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CacheEntryFormatError, decodeEntry, encodeEntry } from './cache-entry.envelope.js';
+import { CacheEntryFormatError, decodeEntry, encodeEntry } from './cache-entry.js';
 
 describe('entry envelope', () => {
   it('writes versioned entries as #1;<version>;<payload>', () => {
