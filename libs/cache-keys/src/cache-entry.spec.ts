@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CacheEntryFormatError, decodeEntry, encodeEntry } from './cache-entry.js';
+import { decodeEntry, encodeEntry } from './cache-entry.js';
+import { CacheEntryFormatError } from './cache-keys.errors.js';
 
 describe('entry envelope', () => {
   it('writes versioned entries as #1;<version>;<payload>', () => {
@@ -33,6 +34,9 @@ describe('entry envelope', () => {
 
   it('names what is wrong with a damaged envelope', () => {
     expect(() => decodeEntry('#2;1;x')).toThrow(CacheEntryFormatError);
+    expect(() => decodeEntry('#2;1;x')).toThrow(
+      expect.objectContaining({ code: 'CACHE_ENTRY_FORMAT', retriable: false }),
+    );
     expect(() => decodeEntry('#1;12')).toThrow(/without the ";"/);
     expect(() => decodeEntry('#1;01;x')).toThrow(/not canonical/);
     expect(() => encodeEntry('x', '1.5')).toThrow(/not a canonical version/);

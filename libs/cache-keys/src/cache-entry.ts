@@ -1,3 +1,4 @@
+import { CacheEntryFormatError } from './cache-keys.errors.js';
 import { isCacheVersion } from './cache-version.js';
 
 /**
@@ -16,14 +17,6 @@ export interface CacheEntry {
   readonly payload: string;
   /** Canonical version text, or null for an unversioned entry. */
   readonly version: string | null;
-}
-
-/** The envelope error: the stored text claims to be an envelope but is not a valid one. */
-export class CacheEntryFormatError extends Error {
-  constructor(detail: string) {
-    super(`cache entry: ${detail}`);
-    this.name = 'CacheEntryFormatError';
-  }
 }
 
 /** The text to store for `payload` with `version` (canonical text, or null). */

@@ -1,12 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  CacheVersionError,
-  compareVersions,
-  isCacheVersion,
-  newerVersion,
-  toCacheVersion,
-} from './cache-version.js';
+import { CacheVersionError } from './cache-keys.errors.js';
+import { compareVersions, isCacheVersion, newerVersion, toCacheVersion } from './cache-version.js';
 
 describe('toCacheVersion', () => {
   it('keeps integers exact beyond 2^53', () => {
@@ -32,6 +27,9 @@ describe('toCacheVersion', () => {
       expect(() => toCacheVersion(bad)).toThrow(CacheVersionError);
     }
     expect(() => toCacheVersion(10n ** 31n)).toThrow(/at most 30 digits/);
+    expect(() => toCacheVersion(-1)).toThrow(
+      expect.objectContaining({ code: 'CACHE_VERSION_INVALID', retriable: false }),
+    );
   });
 });
 

@@ -7,6 +7,8 @@
  * integers or microsecond timestamps) and is what the Lua scripts do.
  */
 
+import { CacheVersionError } from './cache-keys.errors.js';
+
 /** Longest canonical version text accepted (a 64-bit integer has at most 20 digits). */
 export const MAX_VERSION_DIGITS = 30;
 
@@ -24,14 +26,6 @@ const DIGITS = /^[0-9]+$/;
 // `2026-12-02T13:20:00.123456Z`, `2026-12-02 13:20:00.123456+00`, `...+05:30`, or no zone (UTC).
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
-
-/** A value that cannot be read as a version, with what was expected. */
-export class CacheVersionError extends Error {
-  constructor(value: unknown, detail: string) {
-    super(`version ${describe(value)}: ${detail}`);
-    this.name = 'CacheVersionError';
-  }
-}
 
 /**
  * The canonical text of a version: integers (bigint, safe-integer number, or decimal text) as
@@ -111,8 +105,4 @@ function zoneOffsetMinutes(zone: string): number {
   const sign = zone.startsWith('-') ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
   return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0'));
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'bigint' ? `${value}n` : JSON.stringify(value);
 }

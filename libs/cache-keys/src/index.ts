@@ -19,7 +19,6 @@ export {
 export { LEASE_KEY_LUA } from './lease-key-lua.js';
 export {
   MAX_VERSION_DIGITS,
-  CacheVersionError,
   compareVersions,
   isCacheVersion,
   newerVersion,
@@ -28,10 +27,5 @@ export {
   type KeyVersion,
 } from './cache-version.js';
 export { VERSION_COMPARE_LUA } from './version-compare-lua.js';
-export {
-  ENTRY_ENVELOPE_PREFIX,
-  CacheEntryFormatError,
-  decodeEntry,
-  encodeEntry,
-  type CacheEntry,
-} from './cache-entry.js';
+export { ENTRY_ENVELOPE_PREFIX, decodeEntry, encodeEntry, type CacheEntry } from './cache-entry.js';
+export { CacheEntryFormatError, CacheVersionError } from './cache-keys.errors.js';
