@@ -35,9 +35,10 @@ export const invalidationModule = InvalidationModule.forRootAsync({
     observer,
     consumerListener: {
       lag: (topic, partition, lag) => {
-        metrics.consumerLag.set({ topic, partition: String(partition) }, lag);
+        metrics.setConsumerLag(topic, partition, lag);
       },
       assigned: (partitions) => {
+        metrics.keepConsumerLagOf(partitions);
         health.assigned(partitions);
       },
     },

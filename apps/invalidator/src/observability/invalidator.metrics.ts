@@ -78,6 +78,8 @@ export class InvalidatorMetrics {
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600],
     registers: [this.registry],
   });
+  /** The partitions `consumerLag` has a series for, to drop those that moved away. */
+  private readonly lagSeries = new Set<string>();
   /** Read at each scrape: a stall is the absence of events, so no event could set it. */
   private stallSource: () => readonly PartitionStall[] = () => [];
   readonly partitionStalled: Gauge<'topic' | 'partition'> = new Gauge({
@@ -97,8 +99,32 @@ export class InvalidatorMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'invalidator_' });
   }
 
+  /** Sets one partition's `invalidator_consumer_lag`. */
+  setConsumerLag(topic: string, partition: number, lag: number): void {
+    this.lagSeries.add(seriesKey(topic, partition));
+    this.consumerLag.set({ topic, partition: String(partition) }, lag);
+  }
+
+  /**
+   * Drops the lag series of partitions this member no longer owns (after a rebalance), so a
+   * moved partition is reported by its new owner only instead of also by a frozen old sample.
+   */
+  keepConsumerLagOf(assigned: readonly { topic: string; partition: number }[]): void {
+    const owned = new Set(assigned.map(({ topic, partition }) => seriesKey(topic, partition)));
+    for (const key of this.lagSeries) {
+      if (owned.has(key)) continue;
+      const [topic = '', partition = ''] = key.split('\u0000');
+      this.consumerLag.remove({ topic, partition });
+      this.lagSeries.delete(key);
+    }
+  }
+
   /** Where `invalidator_partition_stalled` reads the assigned partitions' stall flags. */
   observeStalls(source: () => readonly PartitionStall[]): void {
     this.stallSource = source;
   }
+}
+
+function seriesKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
 }
