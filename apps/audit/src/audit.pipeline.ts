@@ -121,42 +121,22 @@ export async function createAuditPipeline(
 
   const groupId = `${name}.invalidator`;
   cleanup.push('delete consumer group', () => admin.deleteGroups([groupId]).then(() => undefined));
-  let service: InvalidatorProcess | undefined;
-  const stopService = async (): Promise<void> => {
-    // SIGKILL after 15 s, as a failure.
-    await service?.stop(15_000);
-    service = undefined;
-  };
-  cleanup.push('stop invalidator', stopService);
-  const startService = async (
-    settings: ServiceSettings,
-    abort: AbortSignal,
-  ): Promise<InvalidatorProcess> => {
-    await stopService();
-    service = await InvalidatorProcess.start({
-      label: 'invalidator',
-      signal: abort,
-      env: {
-        INVALIDATOR_KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-        INVALIDATOR_KAFKA_CLIENT_ID: `${name}-invalidator`,
-        INVALIDATOR_KAFKA_GROUP_ID: groupId,
-        INVALIDATOR_KAFKA_TOPICS: topics.join(','),
-        INVALIDATOR_DLQ_TOPIC: deadLetterTopic,
-        INVALIDATOR_DATABASE_URL: catalog.databaseUrl,
-        INVALIDATOR_RULES_PATH: rulesPath,
-        INVALIDATOR_REDIS_URL: endpoints.redisUrl,
-        // Warnings only: every inconsistency the checker finds is one, and all are kept.
-        INVALIDATOR_LOG_LEVEL: 'warn',
-        INVALIDATOR_MARKERS: String(settings.markers),
-        ...checkerEnv(options.checkWindowsMs),
-      },
-    });
-    return service;
-  };
-  const current = (): InvalidatorProcess => {
-    if (service === undefined) throw new Error('the audit service is not running');
-    return service;
-  };
+  const control = serviceControl(
+    {
+      INVALIDATOR_KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
+      INVALIDATOR_KAFKA_CLIENT_ID: `${name}-invalidator`,
+      INVALIDATOR_KAFKA_GROUP_ID: groupId,
+      INVALIDATOR_KAFKA_TOPICS: topics.join(','),
+      INVALIDATOR_DLQ_TOPIC: deadLetterTopic,
+      INVALIDATOR_DATABASE_URL: catalog.databaseUrl,
+      INVALIDATOR_RULES_PATH: rulesPath,
+      INVALIDATOR_REDIS_URL: endpoints.redisUrl,
+      // Warnings only: every inconsistency the checker finds is one, and all are kept.
+      INVALIDATOR_LOG_LEVEL: 'warn',
+      ...checkerEnv(options.checkWindowsMs),
+    },
+    cleanup,
+  );
   await waitFor(() => redis.status === 'ready', {
     what: 'Redis connection',
     timeoutMs: 10_000,
@@ -171,12 +151,47 @@ export async function createAuditPipeline(
     keyPrefix,
     redis,
     groupId,
-    startService,
-    stopService,
-    catchUp: (abort) => catchUp(catalog, current(), admin, groupId, topics, abort),
+    startService: control.start,
+    stopService: control.stop,
+    catchUp: (abort) => catchUp(catalog, control.current(), admin, groupId, topics, abort),
     scanEntries: () => scan(redis, `${keyPrefix}*`),
     clearKeys: () => clearKeys(pipeline),
   };
+}
+
+/**
+ * Starts and stops the audit's service, one at a time, each with the given environment and the
+ * mode's markers setting; the running one is stopped by `cleanup`.
+ */
+function serviceControl(
+  env: Readonly<Record<string, string>>,
+  cleanup: CleanupStack,
+): {
+  start: AuditPipeline['startService'];
+  stop: AuditPipeline['stopService'];
+  current: () => InvalidatorProcess;
+} {
+  let service: InvalidatorProcess | undefined;
+  const stop = async (): Promise<void> => {
+    // SIGKILL after 15 s, as a failure.
+    await service?.stop(15_000);
+    service = undefined;
+  };
+  cleanup.push('stop invalidator', stop);
+  const start = async (settings: ServiceSettings, signal: AbortSignal) => {
+    await stop();
+    service = await InvalidatorProcess.start({
+      label: 'invalidator',
+      signal,
+      env: { ...env, INVALIDATOR_MARKERS: String(settings.markers) },
+    });
+    return service;
+  };
+  const current = (): InvalidatorProcess => {
+    if (service === undefined) throw new Error('the audit service is not running');
+    return service;
+  };
+  return { start, stop, current };
 }
 
 /** The online checker at 100 % sampling, or none for no windows. */
