@@ -1,7 +1,7 @@
 // `npm run bench`: throughput, latency, Redis impact and memory of the invalidator against the
 // naive approach and the ceilings, on the real local stack, in one run. See docs/benchmarks.md.
 //   npm run bench -- [--smoke] [--profile] [--out DIR] [--no-docs] [--only SECTION,...]
-// Sections: rules, throughput, latency, pipeline, impact, namespace, backlog.
+// Sections: rules, throughput, latency, pipeline, impact, namespace, consistency, backlog.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
@@ -15,6 +15,7 @@ import { renderReport, targetsOf, type BenchResult } from './lib/report.js';
 import { round } from './lib/stats.js';
 import { barChart, cdfPoints, lineChart } from './lib/svg.js';
 import { backlog } from './sections/backlog.js';
+import { consistencyCost } from './sections/consistency-cost.js';
 import { latency } from './sections/latency.js';
 import { pipeline } from './sections/pipeline.js';
 import { namespaceCost } from './sections/namespace-cost.js';
@@ -37,6 +38,7 @@ interface Sizes {
   namespaceSeconds: number;
   namespaceFamilies: number[];
   rulesEvalSeconds: number;
+  consistencyEvents: number;
   backlogEvents: number;
   timeoutMs: number;
 }
@@ -56,6 +58,7 @@ const FULL: Sizes = {
   namespaceSeconds: 5,
   namespaceFamilies: [1_000, 1_000_000],
   rulesEvalSeconds: 2,
+  consistencyEvents: 100_000,
   backlogEvents: 1_000_000,
   timeoutMs: 600_000,
 };
@@ -82,6 +85,7 @@ const SMOKE: Sizes = {
   namespaceSeconds: 0.5,
   namespaceFamilies: [100, 10_000],
   rulesEvalSeconds: 0.3,
+  consistencyEvents: 2_000,
   backlogEvents: 3_000,
   timeoutMs: 60_000,
 };
@@ -93,6 +97,7 @@ const SECTIONS = [
   'pipeline',
   'impact',
   'namespace',
+  'consistency',
   'backlog',
 ] as const;
 type Section = (typeof SECTIONS)[number];
@@ -226,6 +231,7 @@ async function main(): Promise<number> {
     pipeline: null,
     redisImpact: null,
     namespaceCost: null,
+    consistencyCost: null,
     backlog: null,
     targets: [],
     failures: [],
@@ -315,6 +321,18 @@ async function main(): Promise<number> {
         seconds: sizes.namespaceSeconds,
         familySizes: sizes.namespaceFamilies,
         log,
+      });
+    });
+    await section('consistency', async () => {
+      result.consistencyCost = await consistencyCost(kafkaClient, admin, {
+        runId,
+        outDir,
+        events: sizes.consistencyEvents,
+        workload: sizes.workload,
+        timeoutMs: sizes.timeoutMs,
+        log,
+        groups,
+        topics,
       });
     });
     await section('backlog', async () => {

@@ -1,5 +1,6 @@
 import type { LagDistribution } from '#local-pipeline';
 import type { NamespaceCostResult } from '../sections/namespace-cost.js';
+import { consistencyCostTable, type ConsistencyCostResult } from '../sections/consistency-cost.js';
 import type { ImpactResult } from '../sections/redis-impact.js';
 import type { RateLatency } from '../sections/latency.js';
 import type { PipelineLatency } from '../sections/pipeline.js';
@@ -28,6 +29,7 @@ export interface BenchResult {
   pipeline: PipelineLatency | null;
   redisImpact: ImpactResult | null;
   namespaceCost: NamespaceCostResult | null;
+  consistencyCost: ConsistencyCostResult | null;
   backlog: BacklogResult | null;
   targets: Target[];
   failures: string[];
@@ -417,6 +419,10 @@ export function renderReport(result: BenchResult, charts: boolean, resultsDir: s
     );
   }
   out.push(...namespaceSection(result.namespaceCost));
+  if (result.consistencyCost !== null) {
+    out.push('### Markers and the consistency checker', '');
+    out.push(...consistencyCostTable(result.consistencyCost), '');
+  }
   out.push('## 4. Memory', '');
   if (t !== null) {
     out.push(

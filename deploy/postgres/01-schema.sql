@@ -20,6 +20,22 @@ CREATE TABLE products (
   updated_at   timestamptz NOT NULL DEFAULT now()
 );
 
+-- updated_at is the products' version column (rules/catalog.yaml `version: updated_at`): it must
+-- grow with every committed change of the row, whatever the writer sets. A BEFORE UPDATE trigger
+-- runs once the row is locked, i.e. after the previous writer of the row committed, so
+-- clock_timestamp() (not now(): the transaction's start, which a later-committing transaction can
+-- hold from before an earlier commit) orders the row's commits. GREATEST(..., old + 1 µs) keeps it
+-- strictly increasing even if the clock steps back or two commits share a microsecond.
+CREATE FUNCTION products_bump_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.updated_at := GREATEST(clock_timestamp(), OLD.updated_at + interval '1 microsecond');
+  RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER products_bump_updated_at BEFORE UPDATE ON products
+  FOR EACH ROW EXECUTE FUNCTION products_bump_updated_at();
+
 CREATE INDEX products_category_id_idx ON products (category_id);
 CREATE INDEX products_brand_id_idx ON products (brand_id);
 

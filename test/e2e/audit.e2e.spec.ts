@@ -1,18 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpoints } from '#local-pipeline';
+import { runAudit } from '../support/audit-run.js';
 
 // The audit as a user runs it (the built program, as a child process) against the real stack:
 // a few seconds of both modes, then its JSON report and what it left behind are checked.
-
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const auditMain = join(repoRoot, 'dist', 'apps', 'audit', 'src', 'main.js');
 
 interface ModeReport {
   mode: string;
@@ -21,6 +17,10 @@ interface ModeReport {
   lag: { observations: number; p50: number | null; p99: number | null; maxAtMost: number | null };
   deadLetters: number;
   stale: { checked: number; stale: number; unexpected: number; examples: unknown[] };
+  checker: {
+    windows: { windowMs: number; counts: Record<string, number> }[];
+    staleReported: number;
+  };
 }
 interface Report {
   name: string;
@@ -28,23 +28,6 @@ interface Report {
   machine: { cpus: number };
   modes: ModeReport[];
   cleanupFailures: string[];
-}
-
-function runAudit(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [auditMain, ...args], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGINT'), 150_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-  });
 }
 
 describe('npm run audit (short run, both modes)', () => {
@@ -86,7 +69,8 @@ describe('npm run audit (short run, both modes)', () => {
     }
     expect(report.command).toContain('--mode both');
     expect(report.machine.cpus).toBeGreaterThan(0);
-    expect(markdown).toContain('| | lease cache-aside | naive cache-aside |');
+    expect(markdown).toContain('| | leases only | naive cache-aside |');
+    expect(markdown).toContain('Loaders read the primary.');
     expect(markdown).toContain('**stale entries**');
   });
 
@@ -94,6 +78,17 @@ describe('npm run audit (short run, both modes)', () => {
     const lease = report.modes.find((m) => m.mode === 'lease');
     expect(lease?.stale.stale).toBe(0);
     expect(lease?.stale.examples).toEqual([]);
+  });
+
+  it("runs the service's online checker in every mode, each stale entry reported", () => {
+    for (const mode of report.modes) {
+      const [first, second] = mode.checker.windows;
+      expect([first?.windowMs, second?.windowMs]).toEqual([1000, 10000]);
+      // Every invalidated key is checked (100 % sampling), none dropped.
+      expect((first?.counts.absent ?? 0) + (first?.counts.consistent ?? 0)).toBeGreaterThan(0);
+      expect(first?.counts.dropped).toBe(0);
+      expect(mode.checker.staleReported).toBe(mode.stale.stale);
+    }
   });
 
   it('leaves no schema, slot, connector or key behind', async () => {

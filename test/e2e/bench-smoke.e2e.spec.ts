@@ -128,4 +128,22 @@ describe('npm run bench -- --smoke', () => {
       if (!scenario.name.startsWith('idle')) expect(scenario.removed).toBe(impact?.targetKeys);
     }
   });
+
+  it('measures versions, markers and the checker against an unversioned baseline, same topic', () => {
+    const cost = result.consistencyCost;
+    expect(report).toContain('### Markers and the consistency checker');
+    expect(cost?.variants.map((v) => v.name.split(',')[0]?.split(' ')[0])).toEqual([
+      'unversioned',
+      'versioned',
+      'versioned',
+      'markers',
+      'markers',
+    ]);
+    const [plain, unmarked, ...marked] = cost?.variants ?? [];
+    expect(plain?.ratio).toBe(1);
+    expect(plain?.markers).toBe(0);
+    expect(unmarked?.markers).toBe(0);
+    for (const variant of cost?.variants ?? []) expect(variant.eventsPerSecond).toBeGreaterThan(0);
+    for (const variant of marked) expect(variant.markers).toBeGreaterThan(0);
+  });
 });

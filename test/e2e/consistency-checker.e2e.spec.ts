@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { toCacheVersion } from '#cache-keys';
 import { endpoints, type InvalidatorProcess, waitFor } from '#local-pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,8 +8,9 @@ import { createCdcPipeline, type CdcPipeline } from '../support/cdc-pipeline.js'
 import { startInvalidator } from '../support/invalidator-process.js';
 
 // The checker in the real service: PostgreSQL -> Debezium -> Kafka -> invalidator -> Redis, with
-// products versioned by updated_at, 100% sampling and a 1 s window. A test-only hook drops the
-// deletion of one key (a lost invalidation); the checker must report exactly that key.
+// products versioned by updated_at, 100% sampling and a 1 s window. Two lost invalidations: a
+// test-only hook drops the deletion of one key, then a hot reload removes a rule's target; the
+// checker must report exactly the keys they left behind.
 
 let pipeline: CdcPipeline;
 let redis: Redis;
@@ -37,7 +39,7 @@ async function versionOf(id: number): Promise<string> {
 
 beforeAll(async () => {
   pipeline = await createCdcPipeline('consistency');
-  // Version the products entity (the demo rules do not: the demo writes keep updated_at).
+  // Version the products entity (the demo rules do not: the demo app reads the primary).
   const rules = await readFile(pipeline.rulesPath, 'utf8');
   const versioned = rules.replace(
     /(\n( +)table: [a-z_0-9]+\.products\n)/,
@@ -107,5 +109,54 @@ describe('the online consistency checker', () => {
         result: 'inconsistent',
       }),
     ).toBe(1);
+  });
+});
+
+describe('a rule removed by a hot reload', () => {
+  it('leaves the entry in place, and the checker reports the change the old rules invalidated', async () => {
+    // The product page target goes; every other target of the rule stays.
+    const document = parseYaml(await readFile(pipeline.rulesPath, 'utf8')) as {
+      rules: { name: string; invalidate: { key?: string }[] }[];
+    };
+    const pages = document.rules.find((rule) => rule.name === 'product-pages');
+    const page = pipeline.key('product:{id}');
+    expect(pages?.invalidate.some((target) => target.key === page)).toBe(true);
+    if (pages !== undefined) {
+      pages.invalidate = pages.invalidate.filter((target) => target.key !== page);
+    }
+    await writeFile(pipeline.rulesPath, stringifyYaml(document));
+    const reloads = service.logs.filter((l) => l.msg === 'rules reloaded').length;
+    service.signal('SIGHUP');
+    await waitFor(() => service.logs.filter((l) => l.msg === 'rules reloaded').length > reloads, {
+      timeoutMs: 30_000,
+      what: 'the rules reload',
+    });
+
+    const lost = pipeline.key('product:125');
+    const list = pipeline.key('category:5:products');
+    const before = await versionOf(125);
+    await redis.set(lost, `#1;${before};{"price":"old"}`);
+    await redis.set(list, `#1;${before};{"products":"old"}`);
+    await pipeline.catalog.query('UPDATE products SET price = price + 1 WHERE id = 125');
+    const after = await versionOf(125);
+    // The list is still a target: once it is gone, the change went through the service.
+    await waitFor(async () => (await redis.exists(list)) === 0, {
+      timeoutMs: 60_000,
+      what: 'the category list invalidated by the reloaded rules',
+    });
+    const line = await service.waitForLog(
+      (l) => l.msg?.startsWith('inconsistent cache entry') === true && l.key === lost,
+      60_000,
+    );
+    expect(line).toMatchObject({
+      key: lost,
+      topic: pipeline.topics.products,
+      changeVersion: after,
+      entryVersion: before,
+    });
+    expect(typeof line.partition).toBe('number');
+    expect(typeof line.offset).toBe('string');
+    // The invalidation really was lost: the old entry is still there.
+    expect(await redis.get(lost)).toBe(`#1;${before};{"price":"old"}`);
   });
 });

@@ -135,10 +135,11 @@ beforeAll(async () => {
   const alreadyRunning = await portOpen(`127.0.0.1:${prometheusPort}`);
   pipeline = await createAuditPipeline(
     { products: 12, categories: 4, poolSize: 4 },
+    { replica: false, checkWindowsMs: [] },
     cleanup,
     abort.signal,
   );
-  service = pipeline.service;
+  service = await pipeline.startService({ markers: false }, abort.signal);
   const config = readCatalogConfig({
     CATALOG_DATABASE_URL: pipeline.catalog.databaseUrl,
     CATALOG_REDIS_URL: endpoints.redisUrl,

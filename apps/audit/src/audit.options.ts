@@ -1,7 +1,17 @@
 import { parseArgs } from 'node:util';
 
-/** Which cache-aside the readers use. */
-export type AuditMode = 'lease' | 'naive';
+/**
+ * Which cache-aside the readers use. Every mode stores entries with the row's version (so the
+ * online checker can classify them); only `versioned` runs the service with invalidation markers,
+ * so only there are older fills refused:
+ * - `naive`: GET, then SELECT and SET (no lease, no guard);
+ * - `lease`: the lease client, the service leaving no markers (leases only);
+ * - `versioned`: the lease client with markers: leases and versions.
+ */
+export type AuditMode = 'lease' | 'naive' | 'versioned';
+
+/** Every mode, in the order `--mode all` runs them. */
+export const AUDIT_MODES: readonly AuditMode[] = ['naive', 'lease', 'versioned'];
 
 /** Everything the command line decides. */
 export interface AuditOptions {
@@ -20,6 +30,10 @@ export interface AuditOptions {
   /** Share of loads that are slow, in percent. */
   readonly slowLoadPercent: number;
   readonly ttlSeconds: number;
+  /** Loaders read from the lagging streaming replica (`npm run stack -- replica up`). */
+  readonly replica: boolean;
+  /** The online checker's windows in the audit's service (100 % sampling). */
+  readonly checkWindowsMs: readonly number[];
   /** Hard stop when the minimums are not reached. */
   readonly maxSeconds: number;
   readonly out: string | undefined;
@@ -30,10 +44,21 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export const USAGE = `usage: node dist/apps/audit/src/main.js [--mode lease|naive|both] [--seconds N]
-  [--readers N] [--writers N] [--products N] [--categories N] [--min-reads N] [--min-writes N]
-  [--writes-per-second N] [--slow-load-ms N] [--slow-load-percent N] [--ttl-seconds N]
-  [--max-seconds N] [--out <file.json>]`;
+export const USAGE = `usage: node dist/apps/audit/src/main.js [--mode lease|naive|versioned|both|all]
+  [--replica] [--seconds N] [--readers N] [--writers N] [--products N] [--categories N]
+  [--min-reads N] [--min-writes N] [--writes-per-second N] [--slow-load-ms N]
+  [--slow-load-percent N] [--ttl-seconds N] [--check-windows-ms N,N…] [--max-seconds N]
+  [--out <file.json>]
+  both = lease then naive; all = naive, lease, versioned; or a list: lease,versioned`;
+
+const MODE_CHOICES: Readonly<Record<string, readonly AuditMode[]>> = {
+  lease: ['lease'],
+  naive: ['naive'],
+  versioned: ['versioned'],
+  both: ['lease', 'naive'],
+  all: AUDIT_MODES,
+};
+const DEFAULT_CHECK_WINDOWS_MS = [1_000, 10_000];
 
 const NUMBERS = {
   seconds: { fallback: 10, min: 1 },
@@ -53,7 +78,7 @@ type NumberOption = keyof typeof NUMBERS;
 
 /** Parses `argv` (without node and script); throws {@link UsageError}. */
 export function parseAuditOptions(argv: readonly string[]): AuditOptions {
-  let values: Record<string, string | undefined>;
+  let values: Record<string, string | undefined> & { replica?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -62,9 +87,11 @@ export function parseAuditOptions(argv: readonly string[]): AuditOptions {
       options: {
         mode: { type: 'string' },
         out: { type: 'string' },
+        replica: { type: 'boolean' },
+        'check-windows-ms': { type: 'string' },
         ...Object.fromEntries(Object.keys(NUMBERS).map((name) => [name, { type: 'string' }])),
       },
-    }) as { values: Record<string, string | undefined> });
+    }) as unknown as { values: Record<string, string | undefined> & { replica?: boolean } });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -78,12 +105,11 @@ export function parseAuditOptions(argv: readonly string[]): AuditOptions {
     }
     return value;
   };
-  const mode = values.mode ?? 'both';
-  if (mode !== 'lease' && mode !== 'naive' && mode !== 'both') {
-    throw new UsageError(`--mode: expected lease, naive or both, got ${JSON.stringify(mode)}`);
-  }
+  const modes = parseModes(values.mode ?? 'both');
   const options: AuditOptions = {
-    modes: mode === 'both' ? ['lease', 'naive'] : [mode],
+    modes,
+    replica: values.replica === true,
+    checkWindowsMs: windows(values['check-windows-ms']),
     seconds: number('seconds'),
     readers: number('readers'),
     writers: number('writers'),
@@ -103,4 +129,29 @@ export function parseAuditOptions(argv: readonly string[]): AuditOptions {
     throw new UsageError('--max-seconds: expected at least --seconds');
   }
   return options;
+}
+
+/** `both`, `all`, one mode, or a comma-separated list of them (run in that order, once each). */
+function parseModes(raw: string): readonly AuditMode[] {
+  const modes = raw.split(',').flatMap((name) => {
+    const found = MODE_CHOICES[name.trim()];
+    if (found === undefined) {
+      throw new UsageError(
+        `--mode: expected ${Object.keys(MODE_CHOICES).join(', ')} or a comma-separated list, got ${JSON.stringify(raw)}`,
+      );
+    }
+    return found;
+  });
+  return [...new Set(modes)];
+}
+
+function windows(raw: string | undefined): readonly number[] {
+  if (raw === undefined) return DEFAULT_CHECK_WINDOWS_MS;
+  const parsed = raw.split(',').map((part) => Number(part.trim()));
+  if (parsed.length === 0 || parsed.some((w) => !Number.isSafeInteger(w) || w < 1)) {
+    throw new UsageError(
+      `--check-windows-ms: expected milliseconds above 0, comma-separated, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return parsed;
 }

@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import pg from 'pg';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import {
   createTopicsWithLeaders,
   DEMO_TABLES,
@@ -12,6 +15,7 @@ import {
   isolatedConnector,
   isolatedRules,
   registerConnector,
+  repoPath,
   waitFor,
   waitForCaughtUp,
   type CleanupStack,
@@ -25,13 +29,33 @@ import {
   type CatalogSize,
 } from './audit-catalog.fixture.js';
 
+/** Where the audit's loaders read, and what the service checks. */
+export interface AuditPipelineOptions {
+  /** Loaders read from the lagging streaming replica instead of the primary. */
+  readonly replica: boolean;
+  /** The online checker's windows (100 % sampling); none: no checker. */
+  readonly checkWindowsMs: readonly number[];
+}
+
+/** The service of one mode: with or without invalidation markers. */
+export interface ServiceSettings {
+  readonly markers: boolean;
+}
+
 /** Everything between the audit's Postgres schema and its Redis keys; undone by `cleanup`. */
 export interface AuditPipeline {
   readonly catalog: AuditCatalog;
+  /** The pool loaders read from: the primary's, or the replica's (same schema on its path). */
+  readonly readerPool: pg.Pool;
+  /** The replica's `recovery_min_apply_delay` in ms; null when loaders read the primary. */
+  readonly replicaDelayMs: number | null;
   readonly keyPrefix: string;
   readonly redis: RedisClient;
-  readonly service: InvalidatorProcess;
   readonly groupId: string;
+  /** Starts a fresh service (its counters and logs are the mode's own). */
+  startService(settings: ServiceSettings, signal: AbortSignal): Promise<InvalidatorProcess>;
+  /** Stops the service startService started. */
+  stopService(): Promise<void>;
   /** Waits until every change committed so far is invalidated and its offset committed. */
   catchUp(signal: AbortSignal): Promise<void>;
   /** Every key of the audit's prefix (entries), without leases and tag sets. */
@@ -47,10 +71,14 @@ export interface AuditPipeline {
  */
 export async function createAuditPipeline(
   size: CatalogSize,
+  options: AuditPipelineOptions,
   cleanup: CleanupStack,
   signal: AbortSignal,
 ): Promise<AuditPipeline> {
   const catalog = await createAuditCatalog(size, cleanup);
+  const reader = options.replica
+    ? await replicaPool(catalog, size.poolSize, cleanup, signal)
+    : null;
   const { name } = catalog;
   const keyPrefix = `${name}:`;
   const redisFactory = new RedisClientFactory({
@@ -86,18 +114,15 @@ export async function createAuditPipeline(
   const dir = await mkdtemp(join(tmpdir(), `${name}-`));
   cleanup.push('remove rules directory', () => rm(dir, { recursive: true, force: true }));
   const rulesPath = join(dir, 'catalog.yaml');
-  await writeFile(rulesPath, await isolatedRules(name, keyPrefix));
+  await writeFile(rulesPath, versionedRules(await isolatedRules(name, keyPrefix)));
 
   cleanup.push('delete connector and slot', () => dropConnector(name, catalog.pool));
   await registerConnector(await isolatedConnector(name), { signal });
 
   const groupId = `${name}.invalidator`;
   cleanup.push('delete consumer group', () => admin.deleteGroups([groupId]).then(() => undefined));
-  const service = await InvalidatorProcess.start({
-    label: 'invalidator',
-    keepLogLines: 40,
-    signal,
-    env: {
+  const control = serviceControl(
+    {
       INVALIDATOR_KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
       INVALIDATOR_KAFKA_CLIENT_ID: `${name}-invalidator`,
       INVALIDATOR_KAFKA_GROUP_ID: groupId,
@@ -106,11 +131,12 @@ export async function createAuditPipeline(
       INVALIDATOR_DATABASE_URL: catalog.databaseUrl,
       INVALIDATOR_RULES_PATH: rulesPath,
       INVALIDATOR_REDIS_URL: endpoints.redisUrl,
+      // Warnings only: every inconsistency the checker finds is one, and all are kept.
       INVALIDATOR_LOG_LEVEL: 'warn',
+      ...checkerEnv(options.checkWindowsMs),
     },
-  });
-  // SIGKILL after 15 s, as a failure of the cleanup.
-  cleanup.push('stop invalidator', () => service.stop(15_000).then(() => undefined));
+    cleanup,
+  );
   await waitFor(() => redis.status === 'ready', {
     what: 'Redis connection',
     timeoutMs: 10_000,
@@ -120,14 +146,119 @@ export async function createAuditPipeline(
 
   return {
     catalog,
+    readerPool: reader?.pool ?? catalog.pool,
+    replicaDelayMs: reader?.delayMs ?? null,
     keyPrefix,
     redis,
-    service,
     groupId,
-    catchUp: (abort) => catchUp(catalog, service, admin, groupId, topics, abort),
+    startService: control.start,
+    stopService: control.stop,
+    catchUp: (abort) => catchUp(catalog, control.current(), admin, groupId, topics, abort),
     scanEntries: () => scan(redis, `${keyPrefix}*`),
     clearKeys: () => clearKeys(pipeline),
   };
+}
+
+/**
+ * Starts and stops the audit's service, one at a time, each with the given environment and the
+ * mode's markers setting; the running one is stopped by `cleanup`.
+ */
+function serviceControl(
+  env: Readonly<Record<string, string>>,
+  cleanup: CleanupStack,
+): {
+  start: AuditPipeline['startService'];
+  stop: AuditPipeline['stopService'];
+  current: () => InvalidatorProcess;
+} {
+  let service: InvalidatorProcess | undefined;
+  const stop = async (): Promise<void> => {
+    // SIGKILL after 15 s, as a failure.
+    await service?.stop(15_000);
+    service = undefined;
+  };
+  cleanup.push('stop invalidator', stop);
+  const start = async (settings: ServiceSettings, signal: AbortSignal) => {
+    await stop();
+    service = await InvalidatorProcess.start({
+      label: 'invalidator',
+      signal,
+      env: { ...env, INVALIDATOR_MARKERS: String(settings.markers) },
+    });
+    return service;
+  };
+  const current = (): InvalidatorProcess => {
+    if (service === undefined) throw new Error('the audit service is not running');
+    return service;
+  };
+  return { start, stop, current };
+}
+
+/** The online checker at 100 % sampling, or none for no windows. */
+function checkerEnv(windowsMs: readonly number[]): Record<string, string> {
+  if (windowsMs.length === 0) return {};
+  return {
+    INVALIDATOR_CONSISTENCY_CHECK: 'true',
+    INVALIDATOR_CONSISTENCY_SAMPLE_RATE: '1',
+    INVALIDATOR_CONSISTENCY_WINDOWS_MS: windowsMs.join(','),
+    // Every invalidated key, once per window: no check may be dropped for the budget.
+    INVALIDATOR_CONSISTENCY_MAX_PENDING: '10000000',
+    INVALIDATOR_CONSISTENCY_READS_PER_SECOND: '100000',
+  };
+}
+
+/** The demo rules with products versioned by `updated_at` (the schema's trigger bumps it). */
+function versionedRules(yaml: string): string {
+  const document = parseYaml(yaml) as { entities: Record<string, Record<string, unknown>> };
+  const product = document.entities.product;
+  if (product === undefined) throw new Error('the demo rules have no product entity');
+  product.version = 'updated_at';
+  return stringifyYaml(document);
+}
+
+/**
+ * Starts the lagging replica on demand (`stack.sh replica up`, a no-op when it runs), then opens
+ * a pool on it with the audit schema on the path, once the schema has been replayed there.
+ */
+async function replicaPool(
+  catalog: AuditCatalog,
+  poolSize: number,
+  cleanup: CleanupStack,
+  signal: AbortSignal,
+): Promise<{ pool: pg.Pool; delayMs: number }> {
+  await new Promise<void>((resolve, reject) => {
+    execFile('bash', [repoPath('deploy', 'local', 'stack.sh'), 'replica', 'up'], (error) => {
+      if (error === null) resolve();
+      else reject(new Error(`stack.sh replica up failed: ${error.message}`));
+    });
+  });
+  const pool = new pg.Pool({
+    connectionString: endpoints.postgresReplicaUrl,
+    options: `-c search_path=${catalog.name}`,
+    max: poolSize,
+  });
+  cleanup.push('close replica pool', () => pool.end());
+  const { rows } = await catalog.pool.query<{ n: string }>(
+    'SELECT count(*)::text AS n FROM products',
+  );
+  const expected = rows[0]?.n;
+  await waitFor(
+    async () => {
+      try {
+        const replayed = await pool.query<{ n: string }>(
+          'SELECT count(*)::text AS n FROM products',
+        );
+        return replayed.rows[0]?.n === expected;
+      } catch {
+        return false; // the schema is not replayed yet
+      }
+    },
+    { what: 'the audit schema on the replica', timeoutMs: 120_000, intervalMs: 100, signal },
+  );
+  const delay = await pool.query<{ ms: string }>(
+    "SELECT setting AS ms FROM pg_settings WHERE name = 'recovery_min_apply_delay'",
+  );
+  return { pool, delayMs: Number(delay.rows[0]?.ms ?? 0) };
 }
 
 /**

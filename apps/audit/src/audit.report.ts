@@ -11,6 +11,8 @@ export interface AuditReport {
   readonly machine: { cpu: string; cpus: number; memoryGiB: number; os: string; node: string };
   readonly options: AuditOptions;
   readonly modes: ModeReport[];
+  /** The replica's apply delay when loaders read it; null when they read the primary. */
+  readonly replicaDelayMs: number | null;
   /** Undo steps that failed (should be empty). */
   readonly cleanupFailures: string[];
 }
@@ -30,6 +32,12 @@ const ms = (seconds: number | null): string =>
   seconds === null ? 'n/a' : `${Math.round(seconds * 1000)} ms`;
 
 type Row = [string, (m: ModeReport) => string];
+
+const MODE_TITLES: Readonly<Record<ModeReport['mode'], string>> = {
+  naive: 'naive cache-aside',
+  lease: 'leases only',
+  versioned: 'leases + versions',
+};
 
 const ROWS: Row[] = [
   ['duration', (m) => `${m.workload.seconds.toFixed(1)} s`],
@@ -56,8 +64,13 @@ const ROWS: Row[] = [
     'fills stored / fills voided by an invalidation',
     (m) => `${int(m.cache.fill ?? 0)} / ${rejected(m)}`,
   ],
+  ['fills refused by version (marker)', (m) => refused(m)],
   ['entries compared at the end', (m) => int(m.stale.checked)],
   ['**stale entries**', (m) => `**${int(m.stale.stale)}**`],
+  ['checker: inconsistent checks per window', (m) => perWindow(m, 'inconsistent')],
+  ['checker: absent / consistent / unknown checks', (m) => decided(m)],
+  ['checker: distinct keys reported inconsistent', (m) => int(m.checker.inconsistentKeys)],
+  ['**stale entries the checker reported (recall)**', (m) => recall(m)],
   ['invalidated changes (lag observations)', (m) => int(m.lag.observations)],
   [
     'commit-to-invalidation lag p50 / p90 / p99',
@@ -71,6 +84,32 @@ const ROWS: Row[] = [
 function leaseOnly(m: ModeReport, wait: 'lease-wait', timeout: 'lease-timeout'): string {
   if (m.mode === 'naive') return 'n/a (no leases)';
   return `${int(m.cache[wait] ?? 0)} / ${int(m.cache[timeout] ?? 0)}`;
+}
+
+function refused(m: ModeReport): string {
+  if (m.mode === 'naive') return 'n/a';
+  return m.markers ? int(m.cache['fill-refused'] ?? 0) : 'n/a (no markers)';
+}
+
+const windowName = (windowMs: number): string =>
+  windowMs % 1000 === 0 ? `${windowMs / 1000} s` : `${windowMs} ms`;
+
+function perWindow(m: ModeReport, result: string): string {
+  return m.checker.windows
+    .map((w) => `${int(w.counts[result] ?? 0)} (${windowName(w.windowMs)})`)
+    .join(', ');
+}
+
+function decided(m: ModeReport): string {
+  const sum = (result: string): number =>
+    m.checker.windows.reduce((total, w) => total + (w.counts[result] ?? 0), 0);
+  return `${int(sum('absent'))} / ${int(sum('consistent'))} / ${int(sum('unknown'))}`;
+}
+
+function recall(m: ModeReport): string {
+  const { recall: share, staleReported } = m.checker;
+  if (share === null) return '**n/a (none stale)**';
+  return `**${int(staleReported)} of ${int(m.stale.stale)} (${(share * 100).toFixed(1)} %)**`;
 }
 
 function rejected(m: ModeReport): string {
@@ -93,7 +132,12 @@ export function renderMarkdown(report: AuditReport): string {
       `TTL ${o.ttlSeconds} s. ` +
       `Machine: ${hw.cpus} × ${hw.cpu}, ${hw.memoryGiB} GiB, ${hw.os}, Node ${hw.node}.`,
     '',
-    `| | ${report.modes.map((m) => `${m.mode} cache-aside`).join(' | ')} |`,
+    report.replicaDelayMs === null
+      ? 'Loaders read the primary.'
+      : `Loaders read the lagging replica (recovery_min_apply_delay ${report.replicaDelayMs} ms); ` +
+        'the stale check reads the primary.',
+    '',
+    `| | ${report.modes.map((m) => MODE_TITLES[m.mode]).join(' | ')} |`,
     `| --- | ${report.modes.map(() => '---:').join(' | ')} |`,
     ...ROWS.map(([label, cell]) => `| ${label} | ${report.modes.map(cell).join(' | ')} |`),
   ];
@@ -103,6 +147,12 @@ export function renderMarkdown(report: AuditReport): string {
     }
     if (mode.stale.unexpected > 0) {
       lines.push('', `${mode.mode}: ${mode.stale.unexpected} keys of unknown shape were skipped.`);
+    }
+    if (mode.checker.missed.length > 0) {
+      lines.push(
+        '',
+        `${mode.mode}: stale but not reported by the checker: ${mode.checker.missed.join(', ')}`,
+      );
     }
     if (mode.stale.examples.length === 0) continue;
     lines.push(

@@ -4,6 +4,7 @@ import { RedisClientFactory } from '#redis';
 import type { AuditMode, AuditOptions } from './audit.options.js';
 import type { AuditPipeline } from './audit.pipeline.js';
 import { CatalogLoader } from './catalog.loader.js';
+import { checkerVerdict, type CheckerVerdict } from './checker.verdict.js';
 import { NaiveCache, type ReadThroughCache } from './naive.cache.js';
 import { checkStaleness, type StaleReport } from './stale.checker.js';
 import { runWorkload, type WorkloadResult } from './workload.runner.js';
@@ -11,6 +12,8 @@ import { runWorkload, type WorkloadResult } from './workload.runner.js';
 /** What one mode measured. */
 export interface ModeReport {
   readonly mode: AuditMode;
+  /** Whether the service left invalidation markers in this mode. */
+  readonly markers: boolean;
   readonly workload: WorkloadResult;
   readonly cache: Partial<Record<CacheEvent, number>>;
   /** Seconds from the end of the workload until the group had committed everything. */
@@ -18,14 +21,17 @@ export interface ModeReport {
   readonly lag: LagDistribution;
   readonly deadLetters: number;
   readonly stale: StaleReport;
+  /** The service's online checker over the same run, next to the audit's ground truth. */
+  readonly checker: CheckerVerdict;
 }
 
 const LAG_HISTOGRAM = 'invalidator_invalidation_lag_seconds';
 const REDIS_TIMEOUT_MS = 50;
 
 /**
- * One mode on a clean prefix: workload, then every fill settled, then the service caught up,
- * then every cached entry compared with the database.
+ * One mode on a clean prefix and a fresh service (markers only for `versioned`): workload, then
+ * every fill settled, then the service caught up and its checker done with every window, then
+ * every cached entry compared with the primary database.
  */
 export async function runMode(
   pipeline: AuditPipeline,
@@ -33,6 +39,9 @@ export async function runMode(
   options: AuditOptions,
   signal: AbortSignal,
 ): Promise<ModeReport> {
+  const markers = mode === 'versioned';
+  const service = await pipeline.startService({ markers }, signal);
+  await pipeline.catchUp(signal);
   await pipeline.clearKeys();
   const factory = new RedisClientFactory({
     mode: 'standalone',
@@ -48,28 +57,23 @@ export async function runMode(
       signal,
     });
     const { slowLoadMs, slowLoadPercent } = options;
-    const loader = new CatalogLoader(pipeline.catalog.pool, () =>
+    const loader = new CatalogLoader(pipeline.readerPool, () =>
       Math.random() * 100 < slowLoadPercent ? Math.random() * slowLoadMs : 0,
     );
+    const settings = {
+      prefix: pipeline.keyPrefix,
+      ttlSeconds: options.ttlSeconds,
+      redisTimeoutMs: REDIS_TIMEOUT_MS,
+    };
     const cache: ReadThroughCache =
-      mode === 'lease'
-        ? CacheClient.forRedis(redis, {
-            prefix: pipeline.keyPrefix,
-            ttlSeconds: options.ttlSeconds,
-            redisTimeoutMs: REDIS_TIMEOUT_MS,
-          })
-        : new NaiveCache(redis, {
-            prefix: pipeline.keyPrefix,
-            ttlSeconds: options.ttlSeconds,
-            redisTimeoutMs: REDIS_TIMEOUT_MS,
-          });
-    const before = await pipeline.service.metrics();
+      mode === 'naive' ? new NaiveCache(redis, settings) : CacheClient.forRedis(redis, settings);
+    const before = await service.metrics();
     const workload = await runWorkload(cache, loader, pipeline.catalog, options, signal);
     await cache.idle();
     const caughtUpFrom = Date.now();
     await pipeline.catchUp(signal);
     const catchUpSeconds = (Date.now() - caughtUpFrom) / 1000;
-    const after = await pipeline.service.metrics();
+    const after = await service.metrics();
     const keys = await pipeline.scanEntries();
     const stale = await checkStaleness(
       pipeline.redis,
@@ -77,8 +81,10 @@ export async function runMode(
       keys,
       new CatalogLoader(pipeline.catalog.pool),
     );
+    const checker = await checkerVerdict(service, stale.staleKeys, options.checkWindowsMs, signal);
     return {
       mode,
+      markers,
       workload,
       cache: cache.stats(),
       catchUpSeconds,
@@ -87,8 +93,10 @@ export async function runMode(
         after.value('invalidator_dead_letters_total') -
         before.value('invalidator_dead_letters_total'),
       stale,
+      checker,
     };
   } finally {
     await factory.close(redis);
+    await pipeline.stopService();
   }
 }

@@ -1,9 +1,18 @@
 import { JsonSerializer, type CacheEvent } from '#cache-client';
+import { decodeEntry, encodeEntry } from '#cache-keys';
 import type { RedisClient } from '#redis';
+import { withTimeout } from '#retry';
+
+/** Per-call options both caches understand. */
+export interface ReadOptions<T> {
+  readonly tags: readonly string[];
+  /** The loaded value's version (canonical text), or null: stored in the entry's envelope. */
+  readonly version?: (value: T) => string | null;
+}
 
 /** What readers need from a cache: the lease client and the naive one both fit. */
 export interface ReadThroughCache {
-  get<T>(key: string, load: () => Promise<T>, options: { tags: readonly string[] }): Promise<T>;
+  get<T>(key: string, load: () => Promise<T>, options: ReadOptions<T>): Promise<T>;
   idle(): Promise<void>;
   stats(): Partial<Record<CacheEvent, number>>;
 }
@@ -20,7 +29,8 @@ export interface NaiveCacheOptions {
  * No lease, no guard: a load that read the row before a write and sets after the write's
  * invalidation puts the old value back until the TTL. Same serializer and fill-in-background as
  * the lease client, so only the protocol differs. Tags are not filed: the rules also name every
- * key directly.
+ * key directly. Entries carry the loader's version in the protocol's envelope, as the lease
+ * client's do, but nothing compares it: markers are ignored.
  */
 export class NaiveCache implements ReadThroughCache {
   private readonly serializer = new JsonSerializer();
@@ -32,11 +42,11 @@ export class NaiveCache implements ReadThroughCache {
     private readonly options: NaiveCacheOptions,
   ) {}
 
-  async get<T>(key: string, load: () => Promise<T>): Promise<T> {
+  async get<T>(key: string, load: () => Promise<T>, options?: ReadOptions<T>): Promise<T> {
     const name = this.options.prefix + key;
     let payload: string | null;
     try {
-      payload = await within(this.redis.get(name), this.options.redisTimeoutMs);
+      payload = await withTimeout(this.redis.get(name), this.options.redisTimeoutMs, 'Redis GET');
     } catch {
       this.count('error');
       this.count('fallback');
@@ -44,13 +54,14 @@ export class NaiveCache implements ReadThroughCache {
     }
     if (payload !== null) {
       this.count('hit');
-      return this.serializer.deserialize(payload) as T;
+      return this.serializer.deserialize(decodeEntry(payload).payload) as T;
     }
     this.count('miss');
     const value = await load();
     const ttlMs = this.options.ttlSeconds * 1000;
+    const stored = encodeEntry(this.serializer.serialize(value), options?.version?.(value) ?? null);
     const fill = this.redis
-      .set(name, this.serializer.serialize(value), 'PX', ttlMs)
+      .set(name, stored, 'PX', ttlMs)
       .then(() => {
         this.count('fill');
       })
@@ -73,16 +84,4 @@ export class NaiveCache implements ReadThroughCache {
   private count(event: CacheEvent): void {
     this.counts[event] = (this.counts[event] ?? 0) + 1;
   }
-}
-
-function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`Redis did not answer within ${ms} ms`));
-    }, ms);
-  });
-  return Promise.race([work, timeout]).finally(() => {
-    clearTimeout(timer);
-  });
 }

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { JsonSerializer } from '#cache-client';
+import { decodeEntry } from '#cache-keys';
 import type { RedisClient } from '#redis';
 import { pageOf } from '#catalog';
 import type { CatalogLoader } from './catalog.loader.js';
@@ -13,6 +14,8 @@ export interface StaleExample {
 }
 
 export interface StaleReport {
+  /** The stale entries' keys (all of them, to compare with the online checker's reports). */
+  readonly staleKeys: string[];
   /** Entries found under the prefix and compared. */
   readonly checked: number;
   readonly stale: number;
@@ -39,6 +42,7 @@ export async function checkStaleness(
   let stale = 0;
   let unexpected = 0;
   const examples: StaleExample[] = [];
+  const staleKeys: string[] = [];
   for (const key of keys) {
     const entry = pageOf(key.slice(prefix.length));
     if (entry === undefined) {
@@ -48,20 +52,21 @@ export async function checkStaleness(
     const payload = await redis.get(key);
     if (payload === null) continue; // expired since the scan
     checked += 1;
-    const cached = serializer.deserialize(payload);
+    const cached = serializer.deserialize(decodeEntry(payload).payload);
     const current = await loader.load(entry);
     if (isDeepStrictEqual(cached, current)) continue;
     stale += 1;
+    staleKeys.push(key);
     if (examples.length < MAX_EXAMPLES) {
       examples.push({
         key,
         differs: differences(cached, current),
-        cached: clip(payload),
+        cached: clip(decodeEntry(payload).payload),
         current: clip(serializer.serialize(current)),
       });
     }
   }
-  return { checked, stale, unexpected, examples };
+  return { checked, stale, unexpected, examples, staleKeys };
 }
 
 function differences(cached: unknown, current: unknown): string[] {

@@ -40,7 +40,8 @@ function pick<T>(items: readonly T[]): T {
 /**
  * Concurrent readers through `cache` and writers against Postgres, until `seconds` have passed
  * and both minimums are reached (or `maxSeconds`, or Ctrl-C). Every write changes a column the
- * rules watch (price, name or category), so each one must invalidate.
+ * rules watch (price, name or category), so each one must invalidate; the schema's trigger bumps
+ * the row's updated_at (its version) with each.
  */
 export async function runWorkload(
   cache: ReadThroughCache,
@@ -74,7 +75,10 @@ export async function runWorkload(
           ? { kind: 'product', id: pick(catalog.productIds) }
           : { kind: 'category-products', id: pick(catalog.categoryIds) };
       try {
-        await cache.get(pageKey(entry), () => loader.load(entry), { tags: pageTags(entry) });
+        await cache.get(pageKey(entry), () => loader.load(entry), {
+          tags: pageTags(entry),
+          version: (value) => loader.versionOf(value),
+        });
         counts.reads += 1;
         if (entry.kind === 'product') counts.productReads += 1;
         else counts.listReads += 1;
@@ -94,15 +98,14 @@ export async function runWorkload(
         if (roll < 0.5) {
           const delta = (1 + Math.floor(Math.random() * 999)) / 100;
           await pool.query(
-            `UPDATE products SET updated_at = now(),
-               price = CASE WHEN price >= 1000 THEN price - $2 ELSE price + $2 END
+            `UPDATE products SET price = CASE WHEN price >= 1000 THEN price - $2 ELSE price + $2 END
              WHERE id = $1`,
             [id, delta],
           );
           writesByKind.price += 1;
         } else if (roll < 0.8) {
           sequence += 1;
-          await pool.query('UPDATE products SET name = $2, updated_at = now() WHERE id = $1', [
+          await pool.query('UPDATE products SET name = $2 WHERE id = $1', [
             id,
             `Product ${id} v${sequence}`,
           ]);
@@ -110,8 +113,7 @@ export async function runWorkload(
         } else {
           const target = pick(catalog.categoryIds);
           const { rowCount } = await pool.query(
-            `UPDATE products SET category_id = $2, updated_at = now()
-             WHERE id = $1 AND category_id <> $2`,
+            'UPDATE products SET category_id = $2 WHERE id = $1 AND category_id <> $2',
             [id, target],
           );
           if (rowCount === 1) writesByKind.move += 1;

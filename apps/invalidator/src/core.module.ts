@@ -36,7 +36,10 @@ export class CoreModule {
         },
         {
           provide: RulesRegistry,
-          useFactory: () => RulesRegistry.load(config.rulesPath, logger, metrics),
+          useFactory: () =>
+            RulesRegistry.load(config.rulesPath, logger, metrics, (previous) => {
+              consistency.rulesReplaced(previous);
+            }),
         },
       ],
       exports: [

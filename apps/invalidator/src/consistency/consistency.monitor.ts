@@ -9,9 +9,16 @@ import {
   type WindowSummary,
 } from '#consistency';
 import type { MessageOutcome } from '#invalidation';
+import { explainMessage, type RuleSet } from '#rules';
 import { RedisClientFactory, type RedisClient } from '#redis';
 import type { InvalidatorConfig } from '../config/invalidator.config.js';
 import type { InvalidatorMetrics } from '../observability/invalidator.metrics.js';
+
+/**
+ * How long after a rules reload changes are also explained with the replaced rules (see
+ * {@link ConsistencyMonitor.rulesReplaced}); at least the longest window.
+ */
+export const RELOAD_COMPARISON_MS = 300_000;
 
 /** What `GET /admin/consistency` answers. */
 export interface ConsistencyStatus {
@@ -31,6 +38,8 @@ export class ConsistencyMonitor implements BeforeApplicationShutdown {
   private readonly checker: ConsistencyChecker | null;
   private readonly client: RedisClient | null;
   private readonly factory: RedisClientFactory;
+  /** The rules a reload replaced, compared with until `until` (epoch ms). */
+  private replaced: { readonly rules: RuleSet; readonly until: number } | null = null;
 
   constructor(
     private readonly config: InvalidatorConfig,
@@ -60,7 +69,9 @@ export class ConsistencyMonitor implements BeforeApplicationShutdown {
 
   /** Samples the keys of an applied message; ignores everything else. Never throws. */
   observe(outcome: MessageOutcome): void {
-    if (this.checker === null || outcome.kind !== 'invalidate') return;
+    if (this.checker === null) return;
+    if (this.replaced !== null) this.observeDropped(outcome, this.replaced.rules);
+    if (outcome.kind !== 'invalidate') return;
     const { topic, partition, offset } = outcome.message;
     const versions = new Map((outcome.plan.versions ?? []).map((v) => [v.key, v.version]));
     const keys: InvalidatedKey[] = outcome.plan.keys.map((key) => ({
@@ -69,6 +80,19 @@ export class ConsistencyMonitor implements BeforeApplicationShutdown {
       origin: { topic, partition, offset },
     }));
     this.checker.observe(keys);
+  }
+
+  /**
+   * A reload replaced `previous`: for {@link RELOAD_COMPARISON_MS} (or the longest window, if
+   * longer) from now, every change is also explained
+   * with the previous rules, and the keys they would have invalidated and the new ones do not
+   * are checked like invalidated keys. A rule removed by mistake then shows as inconsistent
+   * entries (the key is still there, older than the change), not as silence.
+   */
+  rulesReplaced(previous: RuleSet): void {
+    if (this.checker === null) return;
+    const until = Date.now() + Math.max(RELOAD_COMPARISON_MS, ...this.config.consistency.windowsMs);
+    this.replaced = { rules: previous, until };
   }
 
   status(): ConsistencyStatus {
@@ -88,6 +112,30 @@ export class ConsistencyMonitor implements BeforeApplicationShutdown {
 
   beforeApplicationShutdown(): Promise<void> {
     return this.close();
+  }
+
+  private observeDropped(outcome: MessageOutcome, previous: RuleSet): void {
+    if (Date.now() > (this.replaced?.until ?? 0)) {
+      this.replaced = null;
+      return;
+    }
+    if (outcome.kind === 'dead-letter' || outcome.message.value === null) return;
+    const planned = new Set(outcome.kind === 'invalidate' ? outcome.plan.keys : []);
+    const { topic, partition, offset } = outcome.message;
+    // Without a lookup nothing is awaited but the promise itself: no database, no Redis.
+    explainMessage(previous, outcome.message)
+      .then((before) => {
+        const versions = new Map((before.versions ?? []).map((v) => [v.key, v.version]));
+        const dropped = before.keys.filter((key) => !planned.has(key));
+        this.checker?.observe(
+          dropped.map((key) => ({
+            key,
+            version: versions.get(key) ?? null,
+            origin: { topic, partition, offset },
+          })),
+        );
+      })
+      .catch(() => undefined); // the old rules cannot render it: nothing to compare
   }
 
   private report(report: CheckReport): void {

@@ -44,6 +44,20 @@ describe('RulesRegistry', () => {
     ).toContain('result="applied"} 1');
   });
 
+  it('tells its listener which set a reload replaced, and only when it did', async () => {
+    const replaced: [unknown, unknown][] = [];
+    const registry = await RulesRegistry.load(file, logger, new InvalidatorMetrics(), (a, b) =>
+      replaced.push([a, b]),
+    );
+    const before = registry.ruleSet;
+    await writeFile(file, 'version: 2\n');
+    await registry.reload();
+    expect(replaced).toEqual([]);
+    await writeFile(file, rules('item:{id}'));
+    await registry.reload();
+    expect(replaced).toEqual([[before, registry.ruleSet]]);
+  });
+
   it('rejects an invalid rule set and keeps the old one in force', async () => {
     const metrics = new InvalidatorMetrics();
     const registry = await RulesRegistry.load(file, logger, metrics);

@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import { describeError } from '#errors';
 import { loadRules, type RuleSet } from '#rules';
+
+/** Told when a reload swapped the rule set (the consistency monitor watches what it dropped). */
+export type RulesReplacedListener = (previous: RuleSet, next: RuleSet) => void;
 import type { InvalidatorMetrics } from '../observability/invalidator.metrics.js';
 
 /**
@@ -13,6 +16,7 @@ export class RulesRegistry {
     private readonly path: string,
     private readonly logger: Logger,
     private readonly metrics: InvalidatorMetrics,
+    private readonly onReplaced: RulesReplacedListener,
   ) {}
 
   /** @throws RulesInvalidError or RulesUnreadableError: the service must not start without rules. */
@@ -20,10 +24,11 @@ export class RulesRegistry {
     path: string,
     logger: Logger,
     metrics: InvalidatorMetrics,
+    onReplaced: RulesReplacedListener = () => undefined,
   ): Promise<RulesRegistry> {
     const ruleSet = await loadRules(path);
     logger.info({ path, files: ruleSet.files, rules: ruleSet.rules.length }, 'rules loaded');
-    return new RulesRegistry(ruleSet, path, logger, metrics);
+    return new RulesRegistry(ruleSet, path, logger, metrics, onReplaced);
   }
 
   get ruleSet(): RuleSet {
@@ -34,7 +39,9 @@ export class RulesRegistry {
   async reload(): Promise<boolean> {
     try {
       const next = await loadRules(this.path);
+      const previous = this.current;
       this.current = next;
+      this.onReplaced(previous, next);
       this.metrics.ruleReloads.inc({ result: 'applied' });
       this.logger.info({ path: this.path, rules: next.rules.length }, 'rules reloaded');
       return true;
