@@ -122,7 +122,7 @@ function measuredPeakRss(): number {
 /** Every INVALIDATOR_* variable the service's configuration reads. */
 function serviceVariables(): string[] {
   const source = readFileSync(
-    repoPath('apps', 'invalidator', 'src', 'config', 'invalidator.config.ts'),
+    repoPath('apps', 'invalidator', 'src', 'config', 'invalidator-config.ts'),
     'utf8',
   );
   return [...new Set(source.match(/'INVALIDATOR_[A-Z0-9_]+'/g) ?? [])].map((v) => v.slice(1, -1));

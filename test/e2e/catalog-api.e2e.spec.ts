@@ -7,7 +7,7 @@ import { CacheClient } from '#cache-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The app is booted in-process; apps have no `#name` entry, so this test imports it by path.
 // eslint-disable-next-line no-restricted-imports
-import { readCatalogConfig } from '../../apps/catalog-api/src/catalog.config.js';
+import { readCatalogConfig } from '../../apps/catalog-api/src/catalog-config.js';
 // eslint-disable-next-line no-restricted-imports
 import { CatalogModule } from '../../apps/catalog-api/src/catalog.module.js';
 import {

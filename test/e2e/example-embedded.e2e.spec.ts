@@ -12,7 +12,7 @@ import {
   type ExampleConfig,
 } from '../../apps/example-embedded/src/example.module.js';
 // eslint-disable-next-line no-restricted-imports
-import { LocaleSettings } from '../../apps/example-embedded/src/locale.settings.js';
+import { LocaleSettings } from '../../apps/example-embedded/src/locale-settings.js';
 import { createCdcPipeline, waitForCaughtUp, type CdcPipeline } from '../support/cdc-pipeline.js';
 
 // An existing Nest app embeds the invalidation module and connects the Debezium transport; a

@@ -8,9 +8,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Apps have no `#name` entry: the pipeline fixture and the demo app are imported by path.
 // eslint-disable-next-line no-restricted-imports
-import { createAuditPipeline, type AuditPipeline } from '../../apps/audit/src/audit.pipeline.js';
+import { createAuditPipeline, type AuditPipeline } from '../../apps/audit/src/audit-pipeline.js';
 // eslint-disable-next-line no-restricted-imports
-import { readCatalogConfig } from '../../apps/catalog-api/src/catalog.config.js';
+import { readCatalogConfig } from '../../apps/catalog-api/src/catalog-config.js';
 // eslint-disable-next-line no-restricted-imports
 import { CatalogModule } from '../../apps/catalog-api/src/catalog.module.js';
 import {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 // eslint-disable-next-line no-restricted-imports
 import type { CliDatabase, CliDeps, CliSchemaCatalog } from '../../apps/cli/src/cli-deps.js';
 // eslint-disable-next-line no-restricted-imports
-import { runCli } from '../../apps/cli/src/cli.runner.js';
+import { runCli } from '../../apps/cli/src/cli-runner.js';
 
 /** The repository root and the hand-written Debezium fixtures, for CLI specs. */
 export const root = new URL('../../', import.meta.url).pathname;

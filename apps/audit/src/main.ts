@@ -8,10 +8,10 @@ import {
   UsageError,
   type AuditMode,
   type AuditOptions,
-} from './audit.options.js';
-import { createAuditPipeline } from './audit.pipeline.js';
-import { machine, renderMarkdown, type AuditReport } from './audit.report.js';
-import { runMode, type ModeReport } from './audit.runner.js';
+} from './audit-options.js';
+import { createAuditPipeline } from './audit-pipeline.js';
+import { machine, renderMarkdown, type AuditReport } from './audit-report.js';
+import { runMode, type ModeReport } from './audit-runner.js';
 
 function log(message: string): void {
   process.stderr.write(`[audit] ${message}\n`);

@@ -3,13 +3,13 @@ import pg from 'pg';
 import { Registry } from 'prom-client';
 import { CacheClientModule, PromCacheCounters } from '#cache-client';
 import type { RedisClient } from '#redis';
-import type { CatalogConfig } from './catalog.config.js';
-import { CatalogReader } from './catalog.reader.js';
-import { CatalogRepository } from './catalog.repository.js';
-import { METRICS_REGISTRY, PG_POOL } from './catalog.tokens.js';
+import type { CatalogConfig } from './catalog-config.js';
+import { CatalogReader } from './catalog-reader.js';
+import { CatalogRepository } from './catalog-repository.js';
+import { METRICS_REGISTRY, PG_POOL } from './catalog-tokens.js';
 import { CategoriesController } from './categories.controller.js';
 import { MetricsController } from './metrics.controller.js';
-import { PgCatalogRepository } from './pg-catalog.repository.js';
+import { PgCatalogRepository } from './pg-catalog-repository.js';
 import { ProductsController } from './products.controller.js';
 
 /** Resources a test or embedding app may hand in instead of having them built from the config. */

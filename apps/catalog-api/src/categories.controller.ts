@@ -1,7 +1,7 @@
 import { Body, Controller, Get, NotFoundException, Param, Put } from '@nestjs/common';
-import { parseCategoryChanges, parseId } from './catalog-body.parser.js';
-import { CatalogReader } from './catalog.reader.js';
-import { CatalogRepository } from './catalog.repository.js';
+import { parseCategoryChanges, parseId } from './catalog-body-parser.js';
+import { CatalogReader } from './catalog-reader.js';
+import { CatalogRepository } from './catalog-repository.js';
 import type { Category, CategoryProducts } from '#catalog';
 
 /** Categories: the product list reads through the cache; the rename touches Postgres only. */

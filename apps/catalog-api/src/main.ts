@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { describeError } from '#errors';
-import { readCatalogConfig } from './catalog.config.js';
+import { readCatalogConfig } from './catalog-config.js';
 import { CatalogModule } from './catalog.module.js';
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import { METRICS_REGISTRY } from './catalog.tokens.js';
+import { METRICS_REGISTRY } from './catalog-tokens.js';
 
 /** Prometheus scrape endpoint (cache client counters). */
 @Controller('metrics')

@@ -7,9 +7,9 @@ import {
   Param,
   Put,
 } from '@nestjs/common';
-import { parseId, parseProductChanges } from './catalog-body.parser.js';
-import { CatalogReader } from './catalog.reader.js';
-import { CatalogRepository, UnknownCategoryError } from './catalog.repository.js';
+import { parseId, parseProductChanges } from './catalog-body-parser.js';
+import { CatalogReader } from './catalog-reader.js';
+import { CatalogRepository, UnknownCategoryError } from './catalog-repository.js';
 import type { Product } from '#catalog';
 
 /** Products: reads through the cache; writes touch Postgres only (the invalidator does the rest). */

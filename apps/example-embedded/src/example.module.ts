@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { InvalidationModule, type InvalidationModuleOptions } from '#nest-debezium';
-import { LocaleSettings } from './locale.settings.js';
-import { ProductPagesHandler } from './product-pages.handler.js';
+import { LocaleSettings } from './locale-settings.js';
+import { ProductPagesHandler } from './product-pages-handler.js';
 
 /** What the example app is configured with: its own settings plus the invalidation module's. */
 export interface ExampleConfig {

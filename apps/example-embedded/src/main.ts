@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { DebeziumTransport } from '#nest-debezium';
-import { readExampleConfig } from './example.config.js';
+import { readExampleConfig } from './example-config.js';
 import { ExampleModule } from './example.module.js';
 
 /** An existing HTTP app with the Debezium transport connected beside it. */

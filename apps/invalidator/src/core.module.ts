@@ -1,12 +1,12 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { InvalidatorConfig } from './config/invalidator.config.js';
-import { ConsistencyMonitor } from './consistency/consistency.monitor.js';
-import { HealthState } from './health/health.state.js';
-import { CONFIG, LOGGER } from './invalidator.tokens.js';
-import { InvalidatorMetrics } from './observability/invalidator.metrics.js';
-import { MetricsObserver } from './observability/metrics.observer.js';
-import { RulesRegistry } from './rules/rules.registry.js';
+import type { InvalidatorConfig } from './config/invalidator-config.js';
+import { ConsistencyMonitor } from './consistency/consistency-monitor.js';
+import { HealthState } from './health/health-state.js';
+import { CONFIG, LOGGER } from './invalidator-tokens.js';
+import { InvalidatorMetrics } from './observability/invalidator-metrics.js';
+import { MetricsObserver } from './observability/metrics-observer.js';
+import { RulesRegistry } from './rules/rules-registry.js';
 
 /**
  * What every role shares: configuration, logger, metrics, health state, the consistency checker

@@ -1,12 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { InvalidatorConfig } from './config/invalidator.config.js';
+import type { InvalidatorConfig } from './config/invalidator-config.js';
 import { CoreModule } from './core.module.js';
 import { AdminController } from './http/admin.controller.js';
 import { ConsistencyController } from './http/consistency.controller.js';
 import { HealthController } from './http/health.controller.js';
 import { MetricsController } from './http/metrics.controller.js';
-import { invalidationModule } from './invalidation.wiring.js';
+import { invalidationModule } from './invalidation-wiring.js';
 
 /**
  * The invalidator process: the invalidation module (its Debezium transport is connected in

@@ -4,11 +4,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { pino } from 'pino';
 import { describeError } from '#errors';
 import { DebeziumTransport } from '#nest-debezium';
-import { compileConfig } from './config/invalidator.config.js';
+import { compileConfig } from './config/invalidator-config.js';
 import { applyBodyLimits } from './http/body-limits.js';
 import { InvalidatorModule } from './invalidator.module.js';
-import { PinoNestLogger } from './observability/pino-nest.logger.js';
-import { RulesRegistry } from './rules/rules.registry.js';
+import { PinoNestLogger } from './observability/pino-nest-logger.js';
+import { RulesRegistry } from './rules/rules-registry.js';
 
 // Nothing the service logs carries a secret on purpose; this catches one passed along by mistake.
 const SECRET_LOG_PATHS = [

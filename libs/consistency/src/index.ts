@@ -11,5 +11,5 @@ export {
   type EntryStateReader,
   type InvalidatedKey,
   type WindowSummary,
-} from './consistency.checker.js';
-export { RedisEntryStateReader, stateOf } from './redis-entry-state.reader.js';
+} from './consistency-checker.js';
+export { RedisEntryStateReader, stateOf } from './redis-entry-state-reader.js';

@@ -8,8 +8,8 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import type { Request } from 'express';
-import type { InvalidatorConfig } from '../config/invalidator.config.js';
-import { CONFIG } from '../invalidator.tokens.js';
+import type { InvalidatorConfig } from '../config/invalidator-config.js';
+import { CONFIG } from '../invalidator-tokens.js';
 
 /**
  * Lets a request through only with `Authorization: Bearer <INVALIDATOR_ADMIN_TOKEN>`. Without a

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { InvalidationPlan } from '#invalidation';
 import type { RedisInvalidator } from '#redis-invalidation';
 import type { CascadeLookup } from '#rules';
-import { compileConfig } from '../config/invalidator.config.js';
-import { InvalidatorMetrics } from '../observability/invalidator.metrics.js';
-import { RulesRegistry } from '../rules/rules.registry.js';
+import { compileConfig } from '../config/invalidator-config.js';
+import { InvalidatorMetrics } from '../observability/invalidator-metrics.js';
+import { RulesRegistry } from '../rules/rules-registry.js';
 import { AdminController } from './admin.controller.js';
 
 const logger = pino({ level: 'silent' });

@@ -19,10 +19,10 @@ import { CASCADE_LOOKUP } from '#nest-debezium';
 import type { InvalidationCounts } from '#invalidation';
 import { RedisInvalidator } from '#redis-invalidation';
 import { explainMessage, type CascadeLookup, type ExplainOutput } from '#rules';
-import type { InvalidatorConfig } from '../config/invalidator.config.js';
-import { CONFIG, LOGGER } from '../invalidator.tokens.js';
-import { RulesRegistry } from '../rules/rules.registry.js';
-import { explainTopicSchema, invalidateBodySchema } from './admin-request.schemas.js';
+import type { InvalidatorConfig } from '../config/invalidator-config.js';
+import { CONFIG, LOGGER } from '../invalidator-tokens.js';
+import { RulesRegistry } from '../rules/rules-registry.js';
+import { explainTopicSchema, invalidateBodySchema } from './admin-request-schemas.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { ZodValidationPipe } from './zod-validation.pipe.js';
 

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ConsistencyMonitor, type ConsistencyStatus } from '../consistency/consistency.monitor.js';
+import { ConsistencyMonitor, type ConsistencyStatus } from '../consistency/consistency-monitor.js';
 
 /** `GET /admin/consistency`: the online checker's counts and nines per window (read-only). */
 @Controller('admin')

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { KafkaBatchConsumer } from '#kafka';
 import { RedisUnavailableError } from '#redis';
 import type { RedisInvalidator } from '#redis-invalidation';
-import { HealthState } from '../health/health.state.js';
+import { HealthState } from '../health/health-state.js';
 import { HealthController } from './health.controller.js';
 
 afterEach(() => {

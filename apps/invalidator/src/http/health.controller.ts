@@ -4,7 +4,7 @@ import { describeError } from '#errors';
 import { KafkaBatchConsumer } from '#kafka';
 import { RedisInvalidator } from '#redis-invalidation';
 import { withTimeout } from '#retry';
-import { HealthState } from '../health/health.state.js';
+import { HealthState } from '../health/health-state.js';
 
 const PING_TIMEOUT_MS = 1_000;
 

@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { InvalidatorMetrics } from '../observability/invalidator.metrics.js';
+import { InvalidatorMetrics } from '../observability/invalidator-metrics.js';
 
 /** Prometheus scrape endpoint. */
 @Controller('metrics')
