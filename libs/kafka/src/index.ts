@@ -1,5 +1,10 @@
-export { createKafka, type KafkaConnectionConfig } from './kafka-client-config.js';
 export {
+  createKafka,
+  KAFKA_CONNECTION_DEFAULTS,
+  type KafkaConnectionConfig,
+} from './kafka-client-config.js';
+export {
+  KAFKA_CONSUMER_DEFAULTS,
   KafkaBatchConsumer,
   type ConsumerListener,
   type ConsumerState,

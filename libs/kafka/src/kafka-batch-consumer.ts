@@ -32,6 +32,16 @@ export interface KafkaBatchConsumerConfig {
   readonly maxBytesPerPartition?: number;
 }
 
+/** The consumer's defaults, written once; a config overrides only what it sets. */
+export const KAFKA_CONSUMER_DEFAULTS = {
+  fromBeginning: true,
+  partitionsConsumedConcurrently: 3,
+  sessionTimeoutMs: 10_000,
+  heartbeatIntervalMs: 3_000,
+  maxWaitTimeMs: 1_000,
+  maxBytesPerPartition: 1_048_576,
+} as const satisfies Required<Omit<KafkaBatchConsumerConfig, 'groupId' | 'topics'>>;
+
 /** A partition of the group's assignment. */
 export interface TopicPartition {
   readonly topic: string;
@@ -74,24 +84,25 @@ export class KafkaBatchConsumer implements ConsumerState {
   }
 
   async start(handler: (batch: PartitionBatch) => Promise<void>): Promise<void> {
+    const config = { ...KAFKA_CONSUMER_DEFAULTS, ...definedOnly(this.config) };
     const consumer = this.kafka.consumer({
-      groupId: this.config.groupId,
-      sessionTimeout: this.config.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: this.config.heartbeatIntervalMs ?? 3_000,
-      maxWaitTimeInMs: this.config.maxWaitTimeMs ?? 1_000,
-      maxBytesPerPartition: this.config.maxBytesPerPartition ?? 1_048_576,
+      groupId: config.groupId,
+      sessionTimeout: config.sessionTimeoutMs,
+      heartbeatInterval: config.heartbeatIntervalMs,
+      maxWaitTimeInMs: config.maxWaitTimeMs,
+      maxBytesPerPartition: config.maxBytesPerPartition,
     });
     this.consumer = consumer;
     this.instrument(consumer);
     await consumer.connect();
     await consumer.subscribe({
-      topics: [...this.config.topics],
-      fromBeginning: this.config.fromBeginning ?? true,
+      topics: [...config.topics],
+      fromBeginning: config.fromBeginning,
     });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.config.partitionsConsumedConcurrently ?? 3,
+      partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
       eachBatch: (payload) => handler(this.toPartitionBatch(payload)),
     });
   }
@@ -190,4 +201,9 @@ const REBALANCE_ERRORS = new Set([
 function isRebalanceError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null || !('type' in error)) return false;
   return typeof error.type === 'string' && REBALANCE_ERRORS.has(error.type);
+}
+
+/** `config` without its undefined members, so spreading it over defaults keeps them. */
+function definedOnly<T extends object>(config: T): T {
+  return Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined)) as T;
 }

@@ -17,16 +17,23 @@ export interface KafkaConnectionConfig {
   readonly requestTimeoutMs?: number;
 }
 
+/** The connection's defaults, written once; a config overrides only what it sets. */
+export const KAFKA_CONNECTION_DEFAULTS = {
+  clientId: 'invalidator',
+  connectionTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+} as const;
+
 /** Builds the kafkajs client; the only place that knows kafkajs' configuration shape. */
 export function createKafka(
   config: KafkaConnectionConfig,
   log: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: object) => void,
 ): Kafka {
   const options: KafkaConfig = {
-    clientId: config.clientId ?? 'invalidator',
+    clientId: config.clientId ?? KAFKA_CONNECTION_DEFAULTS.clientId,
     brokers: [...config.brokers],
-    connectionTimeout: config.connectionTimeoutMs ?? 10_000,
-    requestTimeout: config.requestTimeoutMs ?? 30_000,
+    connectionTimeout: config.connectionTimeoutMs ?? KAFKA_CONNECTION_DEFAULTS.connectionTimeoutMs,
+    requestTimeout: config.requestTimeoutMs ?? KAFKA_CONNECTION_DEFAULTS.requestTimeoutMs,
     logLevel: logLevel.WARN,
     logCreator:
       () =>

@@ -220,15 +220,16 @@ describe('compileConfig with <NAME>_FILE variables', () => {
 });
 
 describe('compileConfig: markers and the consistency checker', () => {
-  it('leaves markers on (60 s) and the checker off by default', () => {
+  it('leaves the checker off and the marker and checker tuning to the libs by default', () => {
     const config = compileConfig(minimal);
-    expect(config.markers).toEqual({ enabled: true, ttlMs: 60_000 });
+    // Unset variables stay unset: the libs' MARKER_DEFAULTS and CONSISTENCY_DEFAULTS apply.
+    expect(config.markers).toEqual({ enabled: undefined, ttlMs: undefined });
     expect(config.consistency).toEqual({
       enabled: false,
-      sampleRate: 0.01,
-      windowsMs: [1000, 10000, 60000],
-      maxPending: 10_000,
-      readsPerSecond: 500,
+      sampleRate: undefined,
+      windowsMs: undefined,
+      maxPending: undefined,
+      readsPerSecond: undefined,
     });
   });
 

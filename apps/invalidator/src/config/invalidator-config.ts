@@ -1,6 +1,8 @@
 import type { SASLOptions } from 'kafkajs';
 import type { KafkaBatchConsumerConfig, KafkaConnectionConfig } from '#kafka';
 import type { RedisConnectionConfig } from '#redis';
+import type { MarkerWriterOptions } from '#redis-invalidation';
+import type { ConsistencyCheckerOptions } from '#consistency';
 import type { BackoffOptions } from '#retry';
 import type { ExpandOptions } from '#rules';
 import { ConfigError } from './config.errors.js';
@@ -35,21 +37,15 @@ export interface InvalidatorConfig {
   readonly maxMessagesAwaitingSweeps: number | undefined;
   /** A partition with pending work and no progress for this long makes readiness fail. */
   readonly stallTimeoutMs: number;
-  /** Invalidation markers left for keys of versioned entities. */
-  readonly markers: { readonly enabled: boolean; readonly ttlMs: number };
+  /** Invalidation markers left for keys of versioned entities (defaults: `MARKER_DEFAULTS`). */
+  readonly markers: MarkerWriterOptions;
   /**
    * TEST ONLY: keys matching this are silently not deleted, to simulate a lost invalidation the
    * consistency checker must report. Null in any real deployment.
    */
   readonly testDropKeys: RegExp | null;
-  /** The online consistency checker (off unless enabled). */
-  readonly consistency: {
-    readonly enabled: boolean;
-    readonly sampleRate: number;
-    readonly windowsMs: readonly number[];
-    readonly maxPending: number;
-    readonly readsPerSecond: number;
-  };
+  /** The online consistency checker (off unless enabled; defaults: `CONSISTENCY_DEFAULTS`). */
+  readonly consistency: { readonly enabled: boolean } & ConsistencyCheckerOptions;
   readonly http: {
     readonly host: string;
     readonly port: number;

@@ -2,7 +2,9 @@ import type { BeforeApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import {
   CHECK_RESULTS,
+  CONSISTENCY_DEFAULTS,
   ConsistencyChecker,
+  type ConsistencyCheckerOptions,
   RedisEntryStateReader,
   type CheckReport,
   type InvalidatedKey,
@@ -38,16 +40,19 @@ export class ConsistencyMonitor implements BeforeApplicationShutdown {
   private readonly checker: ConsistencyChecker | null;
   private readonly client: RedisClient | null;
   private readonly factory: RedisClientFactory;
+  /** The checker's options over the lib's defaults (the config sets only what the env sets). */
+  private readonly settings: Pick<Required<ConsistencyCheckerOptions>, 'sampleRate' | 'windowsMs'>;
   /** The rules a reload replaced, compared with until `until` (epoch ms). */
   private replaced: { readonly rules: RuleSet; readonly until: number } | null = null;
 
   constructor(
-    private readonly config: InvalidatorConfig,
+    config: InvalidatorConfig,
     private readonly metrics: InvalidatorMetrics,
     private readonly logger: Logger,
   ) {
     this.factory = new RedisClientFactory(config.redis);
     const { enabled, ...options } = config.consistency;
+    this.settings = { ...CONSISTENCY_DEFAULTS, ...definedOnly(options) };
     this.client = enabled ? this.factory.create() : null;
     this.checker =
       this.client === null
@@ -59,7 +64,7 @@ export class ConsistencyMonitor implements BeforeApplicationShutdown {
             },
             options,
           );
-    for (const windowMs of config.consistency.windowsMs) {
+    for (const windowMs of this.settings.windowsMs) {
       for (const result of CHECK_RESULTS) {
         this.metrics.consistencyChecks.inc({ window: windowLabel(windowMs), result }, 0);
       }
@@ -91,14 +96,14 @@ export class ConsistencyMonitor implements BeforeApplicationShutdown {
    */
   rulesReplaced(previous: RuleSet): void {
     if (this.checker === null) return;
-    const until = Date.now() + Math.max(RELOAD_COMPARISON_MS, ...this.config.consistency.windowsMs);
+    const until = Date.now() + Math.max(RELOAD_COMPARISON_MS, ...this.settings.windowsMs);
     this.replaced = { rules: previous, until };
   }
 
   status(): ConsistencyStatus {
     return {
       enabled: this.checker !== null,
-      sampleRate: this.config.consistency.sampleRate,
+      sampleRate: this.settings.sampleRate,
       pending: this.checker?.pending() ?? 0,
       windows: this.checker?.summary() ?? [],
     };
@@ -162,4 +167,11 @@ export class ConsistencyMonitor implements BeforeApplicationShutdown {
 /** `1000` → `1s`, `60000` → `60s`, `1500` → `1500ms`: the metric's window label. */
 export function windowLabel(windowMs: number): string {
   return windowMs % 1000 === 0 ? `${windowMs / 1000}s` : `${windowMs}ms`;
+}
+
+/** `options` without its undefined members, so spreading it over defaults keeps them. */
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
 }
