@@ -100,7 +100,7 @@ export async function keyspace(
         ...(blocking && oldMain !== undefined ? { serviceMain: oldMain } : {}),
       });
       const empty = rows[0]?.run.commitToAck.p99 ?? run.run.commitToAck.p99;
-      const name = `${formatInt(unrelatedKeys)} unrelated keys, ${blocking ? `service of ${options.blockingPattern?.commit ?? '?'}, pattern 'search:*'` : "namespace 'search'"}`;
+      const name = `${unrelatedKeys === 0 ? 'empty' : `${formatInt(unrelatedKeys)} unrelated keys`}, ${blocking ? `service of ${options.blockingPattern?.commit ?? '?'}, pattern 'search:*'` : "namespace 'search'"}`;
       rows.push({
         name,
         unrelatedKeys,
