@@ -1,7 +1,7 @@
 // `npm run bench`: throughput, latency, Redis impact and memory of the invalidator against the
 // naive approach and the ceilings, on the real local stack, in one run. See docs/benchmarks.md.
 //   npm run bench -- [--smoke] [--profile] [--out DIR] [--no-docs] [--only SECTION,...]
-// Sections: rules, throughput, latency, pipeline, impact, namespace, consistency, backlog.
+// Sections: rules, throughput, latency, pipeline, impact, namespace, consistency, backlog, keyspace.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
@@ -16,6 +16,7 @@ import { round } from './lib/stats.js';
 import { barChart, cdfPoints, lineChart } from './lib/svg.js';
 import { backlog } from './sections/backlog.js';
 import { consistencyCost } from './sections/consistency-cost.js';
+import { BLOCKING_PATTERN_COMMIT, keyspace } from './sections/keyspace.js';
 import { latency } from './sections/latency.js';
 import { pipeline } from './sections/pipeline.js';
 import { namespaceCost } from './sections/namespace-cost.js';
@@ -30,7 +31,8 @@ interface Sizes {
   redisBenchRequests: number;
   latencyRates: number[];
   latencySeconds: number;
-  pipelineRate: number;
+  /** The first rate also gets the burst and the 1 s / 150 ms targets. */
+  pipelineRates: number[];
   pipelineSeconds: number;
   burstRows: number;
   impactTotalKeys: number;
@@ -40,6 +42,12 @@ interface Sizes {
   rulesEvalSeconds: number;
   consistencyEvents: number;
   backlogEvents: number;
+  keyspaceRate: number;
+  keyspaceSeconds: number;
+  keyspaces: number[];
+  /** The keyspace of the pre-issue-10 (blocking pattern) row; null: no such row. */
+  keyspaceBlockingPatternKeys: number | null;
+  keyspaceDrainMs: number;
   timeoutMs: number;
 }
 
@@ -50,7 +58,7 @@ const FULL: Sizes = {
   redisBenchRequests: 1_000_000,
   latencyRates: [1000, 5000],
   latencySeconds: 30,
-  pipelineRate: 1000,
+  pipelineRates: [1000, 5000],
   pipelineSeconds: 30,
   burstRows: 10_000,
   impactTotalKeys: 1_000_000,
@@ -60,6 +68,11 @@ const FULL: Sizes = {
   rulesEvalSeconds: 2,
   consistencyEvents: 100_000,
   backlogEvents: 1_000_000,
+  keyspaceRate: 1000,
+  keyspaceSeconds: 60,
+  keyspaces: [1_000_000, 10_000_000],
+  keyspaceBlockingPatternKeys: 1_000_000,
+  keyspaceDrainMs: 60_000,
   timeoutMs: 600_000,
 };
 
@@ -77,7 +90,7 @@ const SMOKE: Sizes = {
   redisBenchRequests: 20_000,
   latencyRates: [1000, 5000],
   latencySeconds: 1,
-  pipelineRate: 1000,
+  pipelineRates: [1000],
   pipelineSeconds: 2,
   burstRows: 500,
   impactTotalKeys: 20_000,
@@ -87,6 +100,11 @@ const SMOKE: Sizes = {
   rulesEvalSeconds: 0.3,
   consistencyEvents: 2_000,
   backlogEvents: 3_000,
+  keyspaceRate: 1000,
+  keyspaceSeconds: 1,
+  keyspaces: [100_000],
+  keyspaceBlockingPatternKeys: null,
+  keyspaceDrainMs: 30_000,
   timeoutMs: 60_000,
 };
 
@@ -99,6 +117,7 @@ const SECTIONS = [
   'namespace',
   'consistency',
   'backlog',
+  'keyspace',
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -233,6 +252,7 @@ async function main(): Promise<number> {
     namespaceCost: null,
     consistencyCost: null,
     backlog: null,
+    keyspace: null,
     targets: [],
     failures: [],
   };
@@ -299,7 +319,7 @@ async function main(): Promise<number> {
       result.pipeline = await pipeline(kafkaClient, admin, {
         runId,
         outDir,
-        rate: sizes.pipelineRate,
+        rates: sizes.pipelineRates,
         seconds: sizes.pipelineSeconds,
         burstRows: sizes.burstRows,
         redis: await dedicated(),
@@ -342,6 +362,23 @@ async function main(): Promise<number> {
         events: sizes.backlogEvents,
         workload: sizes.workload,
         timeoutMs: sizes.timeoutMs,
+        log,
+        groups,
+        topics,
+      });
+    });
+    await section('keyspace', async () => {
+      const blockingKeys = sizes.keyspaceBlockingPatternKeys;
+      result.keyspace = await keyspace(kafkaClient, admin, {
+        runId,
+        outDir,
+        rate: sizes.keyspaceRate,
+        seconds: sizes.keyspaceSeconds,
+        keyspaces: sizes.keyspaces,
+        blockingPattern:
+          blockingKeys === null ? null : { commit: BLOCKING_PATTERN_COMMIT, keys: blockingKeys },
+        timeoutMs: Math.min(sizes.timeoutMs, 180_000),
+        drainTimeoutMs: sizes.keyspaceDrainMs,
         log,
         groups,
         topics,

@@ -11,6 +11,8 @@ export interface ServiceOptions {
   rulesPath: string;
   redisUrl: string;
   logPath: string;
+  /** Another build's entry point (the pre-issue-10 service); default: this repository's build. */
+  main?: string;
   /** Extra node flags (e.g. a profiler preload). */
   nodeArgs?: readonly string[];
   env?: Record<string, string>;
@@ -58,6 +60,7 @@ export class ServiceProcess {
       // Only PATH is inherited: the measured process sees no npm or shell variables.
       baseEnv: { PATH: process.env.PATH ?? '' },
       nodeArgs: options.nodeArgs ?? [],
+      ...(options.main === undefined ? {} : { main: options.main }),
       logPath: options.logPath,
       keepLogLines: 0,
       readyIntervalMs: 20,

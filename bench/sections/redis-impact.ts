@@ -33,6 +33,11 @@ export interface ImpactScenario {
   slowestByCommand: string;
   /** Slowest SCAN or UNLINK Redis logged (≥ 1 ms; 0 if none): the sweep's own commands. */
   slowestSweepCommandMs: number;
+  /**
+   * Lua scripts Redis ran meanwhile (`INFO commandstats`, EVAL + EVALSHA, after `CONFIG
+   * RESETSTAT`): server time per call is the work of one step, whatever the descheduling.
+   */
+  scripts: { calls: number; usecPerCall: number };
 }
 
 export interface ImpactResult {
@@ -139,6 +144,18 @@ async function countTargets(redis: Redis, count: number): Promise<number> {
   return present;
 }
 
+/** EVAL + EVALSHA calls and their mean server time since the last `CONFIG RESETSTAT`. */
+async function scriptStats(redis: Redis): Promise<{ calls: number; usecPerCall: number }> {
+  const info = await redis.info('commandstats');
+  let calls = 0;
+  let usec = 0;
+  for (const match of info.matchAll(/^cmdstat_(?:eval|evalsha):calls=(\d+),usec=(\d+)/gm)) {
+    calls += Number(match[1]);
+    usec += Number(match[2]);
+  }
+  return { calls, usecPerCall: calls === 0 ? 0 : round(usec / calls, 1) };
+}
+
 async function longestCommand(
   redis: Redis,
 ): Promise<{ ms: number; command: string; byName: string; sweepMs: number }> {
@@ -180,6 +197,8 @@ export async function redisImpact(
   const redis = server.client('bench-impact');
   const config = { mode: 'standalone' as const, url: server.url, commandTimeoutMs: 600_000 };
   const invalidator = RedisInvalidator.fromConfig(config);
+  // The same path with half the default step, to tell work per step from descheduling.
+  const halfSteps = RedisInvalidator.fromConfig(config, { tags: { scanCount: 50 } });
   const unpacedClient = server.client('bench-impact-unpaced');
   const reader = Reader.start(server.port, totalKeys - targetKeys);
   const scenarios: ImpactScenario[] = [];
@@ -187,6 +206,7 @@ export async function redisImpact(
     await redis.flushdb();
     await redis.call('DEBUG', 'POPULATE', String(totalKeys - targetKeys), 'bench:fill', '16');
     await invalidator.waitUntilReady(10_000);
+    await halfSteps.waitUntilReady(10_000);
     await redis.config('SET', 'slowlog-log-slower-than', '1000');
     // Let a long script block (as it would on a fast machine) rather than turn readers away BUSY.
     await redis.config('SET', 'busy-reply-threshold', '600000');
@@ -196,12 +216,14 @@ export async function redisImpact(
       if (size !== totalKeys + 1)
         throw new Error(`dedicated Redis holds ${size} keys, expected ${totalKeys + 1}`);
       await redis.call('SLOWLOG', 'RESET');
+      await redis.config('RESETSTAT');
       await reader.begin();
       const started = performance.now();
       await invalidate();
       const durationMs = performance.now() - started;
       const stats = await reader.end();
       const longest = await longestCommand(redis);
+      const scripts = await scriptStats(redis);
       const removed = targetKeys - (await countTargets(redis, targetKeys));
       await redis.unlink(tagSetKeyFor(TAG));
       const scenario: ImpactScenario = {
@@ -213,10 +235,11 @@ export async function redisImpact(
         longestCommand: longest.command,
         slowestByCommand: longest.byName,
         slowestSweepCommandMs: longest.sweepMs,
+        scripts,
       };
       scenarios.push(scenario);
       log(
-        `  ${name}: ${scenario.durationMs} ms, reader p99 ${stats.p99} ms max ${stats.max} ms (${stats.over5ms} GETs > 5 ms), longest command ${longest.ms} ms (${longest.command}; by name: ${longest.byName})`,
+        `  ${name}: ${scenario.durationMs} ms, reader p99 ${stats.p99} ms max ${stats.max} ms (${stats.over5ms} GETs > 5 ms), longest command ${longest.ms} ms (${longest.command}; by name: ${longest.byName}); scripts ${scripts.calls} calls, ${scripts.usecPerCall} µs/call in Redis`,
       );
     };
     // Two seconds of reads with nothing else going on: the reader's own noise floor.
@@ -226,6 +249,9 @@ export async function redisImpact(
     );
     await measure('tag (service: bounded steps of 100 members)', () =>
       invalidator.apply({ keys: [], tags: [TAG], namespaces: [], patterns: [] }),
+    );
+    await measure('tag (bounded steps of 50 members)', () =>
+      halfSteps.apply({ keys: [], tags: [TAG], namespaces: [], patterns: [] }),
     );
     await measure('pattern (service SCAN path, default pacing 20,000 keys/s)', () =>
       invalidator.apply({ keys: [], tags: [], namespaces: [], patterns: [TARGET_PATTERN] }),
@@ -242,6 +268,7 @@ export async function redisImpact(
   } finally {
     await reader.stop();
     await invalidator.close();
+    await halfSteps.close();
     unpacedClient.disconnect();
     await redis.flushdb().catch(() => undefined);
     redis.disconnect();

@@ -63,6 +63,7 @@ describe('npm run bench -- --smoke', () => {
       '## 3. Redis impact',
       '## 4. Memory',
       '## 5. Backlog drain',
+      '## 6. Keyspace',
     ]) {
       expect(report).toContain(heading);
     }
@@ -112,10 +113,21 @@ describe('npm run bench -- --smoke', () => {
     expect(p?.burst.eventsPerSecond).toBeGreaterThan(0);
   });
 
+  it('runs the whole pipeline on an empty and on a filled Redis, every deletion observed', () => {
+    const rows = result.keyspace?.rows ?? [];
+    expect(rows.map((row) => row.unrelatedKeys)).toEqual([0, 100_000]);
+    for (const row of rows) {
+      expect(row.run.observed).toBe(row.run.updates);
+      expect(row.run.commitToAck.p99).toBeGreaterThan(0);
+      expect(row.run.consumerLag.samples).toBeGreaterThan(0);
+    }
+  });
+
   it('measures the Redis impact of tag, pattern and KEYS invalidation with a concurrent reader', () => {
     const impact = result.redisImpact;
     expect(impact?.scenarios.map((s) => s.name.split(' ')[0])).toEqual([
       'idle',
+      'tag',
       'tag',
       'tag',
       'pattern',

@@ -55,9 +55,13 @@ postgres_up() {
   touch "$PG_DIR/server.log" && { [[ $EUID -ne 0 ]] || chown postgres: "$PG_DIR/server.log"; }
   ln -sfn "$PG_DIR/server.log" "$LOG_DIR/postgres.log"
   log "starting PostgreSQL on $HOST:$PG_PORT"
+  # fsync=off: a throwaway data directory. synchronous_commit stays on (PostgreSQL's default, as
+  # in production): with it off, a commit reaches the logical walsender, hence Debezium, only
+  # when the WAL writer flushes (wal_writer_delay, 200 ms), which cost commit -> Kafka ~190 ms
+  # at p50 (docs/benchmarks.md, "Debezium leg").
   pg_ctl_cmd -w -t 60 -l "$PG_DIR/server.log" start -o "-c port=$PG_PORT \
     -c listen_addresses=$HOST -c unix_socket_directories=$PG_DIR -c wal_level=logical \
-    -c max_wal_senders=20 -c max_replication_slots=20 -c fsync=off -c synchronous_commit=off" \
+    -c max_wal_senders=20 -c max_replication_slots=20 -c fsync=off" \
     </dev/null >/dev/null 9>&- || die "PostgreSQL did not start (see $LOG_DIR/postgres.log)"
   if [[ -f $PG_DIR/fresh ]]; then
     postgres_load_demo

@@ -17,6 +17,8 @@ export interface InvalidatorProcessOptions {
   readonly env: Readonly<Record<string, string>>;
   /** What the service inherits besides `env`. @default this environment without INVALIDATOR_* */
   readonly baseEnv?: NodeJS.ProcessEnv;
+  /** The built entry point to run (another build, e.g. an older commit's). @default this repository's `dist/apps/invalidator/src/main.js` */
+  readonly main?: string;
   /** Node flags before the script (a profiler preload). @default [] */
   readonly nodeArgs?: readonly string[];
   /** Also appends stdout and stderr to this file. @default none */
@@ -74,7 +76,7 @@ export class InvalidatorProcess {
 
   /** Starts the service and resolves once `/health/ready` answers 200 (kills it otherwise). */
   static async start(options: InvalidatorProcessOptions): Promise<InvalidatorProcess> {
-    const main = repoPath('dist', 'apps', 'invalidator', 'src', 'main.js');
+    const main = options.main ?? repoPath('dist', 'apps', 'invalidator', 'src', 'main.js');
     if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
     const port = await freePort();
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), main], {
