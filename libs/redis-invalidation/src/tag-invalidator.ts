@@ -8,8 +8,8 @@ import { chunk } from './unlink-batches.js';
 export interface TagInvalidatorOptions {
   /**
    * `SSCAN ... COUNT` hint per step: members taken apart per script (standalone) or per page
-   * (cluster). Bounds each step's server time (measured 0.7 ms per step of 100 on a loaded
-   * 2-core machine; see docs/benchmarks.md). @default 100
+   * (cluster). Bounds each step's server time (0.43 ms mean, 4.5 ms worst, per step of 100 in
+   * `npm run bench -- --only impact`; see docs/benchmarks.md). @default 100
    */
   scanCount?: number;
   /** Tags invalidated at the same time, each in its own sequence of steps. @default 32 */
