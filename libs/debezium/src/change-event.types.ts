@@ -62,7 +62,8 @@ export interface RowChangeEvent {
   readonly tsMs: number | null;
   /**
    * True when only some columns were decoded (`decodeProjected`): `before` and `after` hold the
-   * projected columns that the images have, and nothing else; every other field is exact.
+   * projected columns that the images have, and `source.raw` only the fields `SourceInfo` types;
+   * every other field is exact.
    */
   readonly partial?: boolean;
 }

@@ -59,7 +59,12 @@ export function originOf(message: KafkaMessage): MessageOrigin {
 
 /** The message key as a row of key columns (envelope stripped), or null. @throws DecodeError */
 export function decodeKey(message: KafkaMessage, origin: MessageOrigin): Row | null {
-  return asKeyRow(unwrap(parseBytes(message.key, 'key', origin)), origin);
+  return keyRow(parseBytes(message.key, 'key', origin), origin);
+}
+
+/** A parsed key as a row of key columns (envelope stripped), or null. @throws DecodeError */
+export function keyRow(value: ColumnValue, origin: MessageOrigin): Row | null {
+  return asKeyRow(unwrap(value), origin);
 }
 
 function decodeChange(value: Row, key: Row | null, origin: MessageOrigin): ChangeEvent {

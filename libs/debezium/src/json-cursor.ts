@@ -33,6 +33,15 @@ const LOWER_E = 0x65;
 const UPPER_E = 0x45;
 const LOWER_U = 0x75;
 
+/** Characters a JSON string may not hold raw (tabs and newlines outside strings are whitespace). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
+const CONTROL = /[\u0000-\u001f]/;
+
+function backslashFrom(text: string, from: number): number {
+  const at = text.indexOf('\\', from);
+  return at === -1 ? Infinity : at;
+}
+
 /** The characters that may follow a backslash in a JSON string (`u` is checked apart). */
 const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
 
@@ -52,9 +61,26 @@ function isHex(code: number): boolean {
  * `number`, strings unescaped.
  */
 export class JsonCursor {
+  /** The position; move it back only with {@link JsonCursor.seek}. */
   pos = 0;
+  /**
+   * No control character anywhere (compact JSON, as Debezium writes it): a string without a
+   * backslash then ends at the next quote, with nothing inside to check.
+   */
+  private readonly noControl: boolean;
+  /** Where the next backslash at or after the cursor is (`Infinity`: none). */
+  private nextBackslash: number;
 
-  constructor(readonly text: string) {}
+  constructor(readonly text: string) {
+    this.noControl = !CONTROL.test(text);
+    this.nextBackslash = backslashFrom(text, 0);
+  }
+
+  /** Moves the cursor to `pos` (back, to read a value noted earlier). */
+  seek(pos: number): void {
+    this.pos = pos;
+    this.nextBackslash = backslashFrom(this.text, pos);
+  }
 
   /** Moves past whitespace; the code of the next character, or -1 at the end. */
   peek(): number {
@@ -98,6 +124,14 @@ export class JsonCursor {
   /** Skips the string at the cursor; whether it holds escapes. */
   skipString(): boolean {
     const { text } = this;
+    if (this.noControl) {
+      const end = text.indexOf('"', this.pos + 1);
+      if (end === -1) throw NOT_SIMPLE;
+      if (end < this.nextBackslash) {
+        this.pos = end + 1;
+        return false;
+      }
+    }
     let i = this.pos + 1;
     let escaped = false;
     for (;;) {
@@ -113,6 +147,7 @@ export class JsonCursor {
       }
     }
     this.pos = i + 1;
+    if (escaped) this.nextBackslash = backslashFrom(text, this.pos);
     return escaped;
   }
 
@@ -124,6 +159,27 @@ export class JsonCursor {
     return escaped
       ? (JSON.parse(this.text.slice(start, this.pos)) as string)
       : this.text.slice(start + 1, this.pos - 1);
+  }
+
+  /**
+   * Reads a member name and its colon: the index of the name in `names`, or -1. Compares in
+   * place, without making a string, unless the name has escapes.
+   */
+  memberIn(names: readonly string[]): number {
+    if (this.peek() !== QUOTE) throw NOT_SIMPLE;
+    const start = this.pos + 1;
+    let found = -1;
+    if (this.skipString()) {
+      found = names.indexOf(JSON.parse(this.text.slice(start - 1, this.pos)) as string);
+    } else {
+      const length = this.pos - 1 - start;
+      for (let i = 0; i < names.length && found === -1; i += 1) {
+        const name = names[i] ?? '';
+        if (name.length === length && this.text.startsWith(name, start)) found = i;
+      }
+    }
+    this.expect(COLON);
+    return found;
   }
 
   /** Skips any value at the cursor (after optional whitespace), checking its syntax. */

@@ -11,11 +11,12 @@ import {
   decodeMessage,
   decodeSource,
   HEARTBEAT_TOPIC_PREFIX,
+  keyRow,
   millis,
   originOf,
-  withUnchangedToast,
+  UNAVAILABLE_VALUE,
 } from './debezium-decoder.js';
-import { JsonCursor, NotSimpleJson, setOwn } from './json-cursor.js';
+import { JsonCursor, NotSimpleJson } from './json-cursor.js';
 
 /**
  * The columns of a table's row images that the caller reads, by schema-qualified table
@@ -25,6 +26,21 @@ export type ColumnProjection = (table: string) => ReadonlySet<string> | undefine
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const ROW_OPS = new Set(['c', 'u', 'd', 'r']);
+/** The members of `source` that `SourceInfo` types; a partial event's `source.raw` has only these. */
+const SOURCE_FIELDS: readonly string[] = [
+  'version',
+  'connector',
+  'name',
+  'ts_ms',
+  'snapshot',
+  'db',
+  'schema',
+  'table',
+  'txId',
+  'lsn',
+];
+/** The members of a Debezium value read here (`schema` and `payload` mean the envelope). */
+const MEMBERS = ['op', 'source', 'ts_ms', 'before', 'after', 'schema', 'payload'] as const;
 const QUOTE = 0x22;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
@@ -53,9 +69,10 @@ const unread: Readonly<Envelope> = {
 /**
  * Decodes one Debezium message like {@link decodeMessage}, but materialises of each row image
  * only the columns `columnsOf` names for its table: one pass over the text checks it is JSON and
- * notes where the members are, then only `op`, `source`, `ts_ms`, the key and the named columns
- * are read (integers exact, as `bigint`; escapes decoded). The result is a row event with
- * `partial: true`; everything but the unnamed columns is what the full decoder gives.
+ * notes where the members are, then only `op`, the typed `source` fields, `ts_ms`, the key and
+ * the named columns are read (integers exact, as `bigint`; escapes decoded). The result is a row
+ * event with `partial: true`; everything but the unnamed columns and the untyped `source.raw`
+ * members is what the full decoder gives.
  *
  * Anything unusual goes to the full decoder, which gives the full event or the same
  * `DecodeError` as always: a value that is not UTF-8 or not JSON, the `schema`/`payload`
@@ -67,7 +84,7 @@ const unread: Readonly<Envelope> = {
 export function decodeProjected(message: KafkaMessage, columnsOf: ColumnProjection): ChangeEvent {
   const origin = originOf(message);
   // The key first, as the full decoder does, so a bad key fails the same way.
-  const key = decodeKey(message, origin);
+  const key = projectedKey(message, origin);
   try {
     const event = projectedRow(message, origin, key, columnsOf);
     if (event !== undefined) return event;
@@ -94,16 +111,14 @@ function projectedRow(
   const { schema, table: tableName } = source;
   if (typeof schema !== 'string' || typeof tableName !== 'string') return undefined;
   const table = `${schema}.${tableName}`;
-  const decodedSource = decodeSource(source, origin);
-  const tsMs = millis(envelope.tsMs);
-  if (op === 't') return { kind: 'truncate', op, topic, table, source: decodedSource, tsMs };
   const columns = columnsOf(table);
+  // Truncates are rare and carry no rows: the full decoder gives them their whole source.
   if (!ROW_OPS.has(op) || columns === undefined) return undefined;
   const before = project(cursor, envelope.before, columns);
-  const rawAfter = project(cursor, envelope.after, columns);
-  const after = op === 'u' ? withUnchangedToast(rawAfter, before) : rawAfter;
+  const after = project(cursor, envelope.after, columns);
+  if (op === 'u') fillUnchanged(after, before);
   if ((op === 'd' ? before : after) === null) return undefined;
-  const event: RowChangeEvent = {
+  return {
     kind: 'row',
     op: op as RowChangeEvent['op'],
     topic,
@@ -111,11 +126,41 @@ function projectedRow(
     key,
     before,
     after,
-    source: decodedSource,
-    tsMs,
+    source: decodeSource(source, origin),
+    tsMs: millis(envelope.tsMs),
     partial: true,
   };
-  return event;
+}
+
+/** The key as the full decoder gives it (or its error), read with the cursor when it can. */
+function projectedKey(message: KafkaMessage, origin: MessageOrigin): Row | null {
+  const bytes = message.key;
+  if (bytes === null) return null;
+  const text = typeof bytes === 'string' ? bytes : utf8Text(bytes);
+  if (text !== undefined) {
+    try {
+      const cursor = new JsonCursor(text);
+      const value = cursor.readValue();
+      cursor.end();
+      return keyRow(value, origin);
+    } catch (error) {
+      if (!(error instanceof NotSimpleJson)) throw error;
+    }
+  }
+  return decodeKey(message, origin);
+}
+
+/**
+ * What the full decoder does to an update's after-image (see `withUnchangedToast`), in place on
+ * the projected rows: an unchanged TOASTed placeholder takes the before-image's value.
+ */
+function fillUnchanged(after: Record<string, ColumnValue> | null, before: Row | null): void {
+  if (after === null || before === null) return;
+  for (const column in after) {
+    if (after[column] !== UNAVAILABLE_VALUE) continue;
+    const previous = before[column];
+    if (previous !== undefined && previous !== UNAVAILABLE_VALUE) after[column] = previous;
+  }
 }
 
 function utf8Text(bytes: Uint8Array): string | undefined {
@@ -136,46 +181,75 @@ function scanEnvelope(cursor: JsonCursor): Envelope {
   if (cursor.peek() === CLOSE_BRACE) throw new NotSimpleJson();
   let seen = 0;
   do {
-    const member = cursor.readString();
-    cursor.expect(COLON);
-    const bit = readMember(cursor, member, envelope);
+    const index = cursor.memberIn(MEMBERS);
+    const member = MEMBERS[index];
+    if (member === undefined) {
+      cursor.skipValue();
+      continue;
+    }
     // A member written twice: JSON.parse keeps the last, the careful parser throws. Not ours.
-    if ((seen & bit) !== 0) throw new NotSimpleJson();
-    seen |= bit;
+    if ((seen & (1 << index)) !== 0) throw new NotSimpleJson();
+    seen |= 1 << index;
+    readMember(cursor, member, envelope);
   } while (cursor.more(CLOSE_BRACE));
   cursor.end();
   return envelope;
 }
 
-/** Reads one member of the value into `envelope`; a bit for each member it keeps, else 0. */
-function readMember(cursor: JsonCursor, member: string, envelope: Envelope): number {
+/** Reads one member of the value into `envelope`. */
+function readMember(
+  cursor: JsonCursor,
+  member: (typeof MEMBERS)[number],
+  envelope: Envelope,
+): void {
   switch (member) {
     case 'op': {
       const op = cursor.readValue();
       if (typeof op !== 'string') throw new NotSimpleJson();
       envelope.op = op;
-      return 1;
+      return;
     }
     case 'source':
-      envelope.source = cursor.readValue();
-      return 2;
+      envelope.source = scanSource(cursor);
+      return;
     case 'ts_ms':
       envelope.tsMs = cursor.readValue();
-      return 4;
+      return;
     case 'before':
       envelope.before = scanImage(cursor);
-      return 8;
+      return;
     case 'after':
       envelope.after = scanImage(cursor);
-      return 16;
+      return;
     case 'schema':
     case 'payload':
       // The `schema`/`payload` envelope (or something like it): the full decoder unwraps it.
       throw new NotSimpleJson();
-    default:
-      cursor.skipValue();
-      return 0;
   }
+}
+
+/** The typed members of `source` ({@link SOURCE_FIELDS}); anything but an object as it is. */
+function scanSource(cursor: JsonCursor): ColumnValue {
+  if (cursor.peek() !== OPEN_BRACE) return cursor.readValue();
+  cursor.pos += 1;
+  const source: Record<string, ColumnValue> = {};
+  if (cursor.peek() === CLOSE_BRACE) {
+    cursor.pos += 1;
+    return source;
+  }
+  let seen = 0;
+  do {
+    const index = cursor.memberIn(SOURCE_FIELDS);
+    const field = SOURCE_FIELDS[index];
+    if (field === undefined) {
+      cursor.skipValue(1);
+      continue;
+    }
+    if ((seen & (1 << index)) !== 0) throw new NotSimpleJson();
+    seen |= 1 << index;
+    source[field] = cursor.readValue(1);
+  } while (cursor.more(CLOSE_BRACE));
+  return source;
 }
 
 /** Null for a null image; otherwise where its members are. Throws for anything but an object. */
@@ -210,7 +284,7 @@ function project(
   cursor: JsonCursor,
   spans: ImageSpans | null | undefined,
   columns: ReadonlySet<string>,
-): Row | null {
+): Record<string, ColumnValue> | null {
   if (spans === null || spans === undefined) return null;
   const row: Record<string, ColumnValue> = {};
   const { text } = cursor;
@@ -225,8 +299,10 @@ function project(
       at = spans[i + 2] ?? 0;
     }
     if (at === -1) continue;
-    cursor.pos = at;
-    setOwn(row, column, cursor.readValue(1));
+    // A plain assignment would set the prototype: the full decoder takes that column.
+    if (column === '__proto__') throw new NotSimpleJson();
+    cursor.seek(at);
+    row[column] = cursor.readValue(1);
   }
   return row;
 }
