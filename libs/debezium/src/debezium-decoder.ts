@@ -59,12 +59,7 @@ export function originOf(message: KafkaMessage): MessageOrigin {
 
 /** The message key as a row of key columns (envelope stripped), or null. @throws DecodeError */
 export function decodeKey(message: KafkaMessage, origin: MessageOrigin): Row | null {
-  return keyRow(parseBytes(message.key, 'key', origin), origin);
-}
-
-/** A parsed key as a row of key columns (envelope stripped), or null. @throws DecodeError */
-export function keyRow(value: ColumnValue, origin: MessageOrigin): Row | null {
-  return asKeyRow(unwrap(value), origin);
+  return asKeyRow(unwrap(parseBytes(message.key, 'key', origin)), origin);
 }
 
 function decodeChange(value: Row, key: Row | null, origin: MessageOrigin): ChangeEvent {
@@ -96,7 +91,7 @@ function decodeChange(value: Row, key: Row | null, origin: MessageOrigin): Chang
  * column did not change, so that is its value. Without one the placeholder stays for the rules to
  * report.
  */
-export function withUnchangedToast(after: Row | null, before: Row | null): Row | null {
+function withUnchangedToast(after: Row | null, before: Row | null): Row | null {
   if (after === null || before === null) return after;
   let filled: Record<string, ColumnValue> | null = null;
   for (const [column, value] of Object.entries(after)) {

@@ -126,7 +126,10 @@ function columnsOf(value: unknown): string[] {
 type Literal = { literal: string } | string | boolean | null | Literal[] | { [k: string]: Literal };
 
 const space = fc.constantFrom('', ' ', '\n  ', '\t', '\r\n');
+// Mostly integers below 10^15 (what the projection reads exactly), some of every other kind
+// (which make it fall back: long integers read, fractions and exponents anywhere).
 const numberLiteral = fc.oneof(
+  { arbitrary: fc.integer().map(String), weight: 30 },
   fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String),
   fc.bigInt({ min: 9_007_199_254_740_000n, max: 9_007_199_254_741_000n }).map(String),
   fc.integer().map(String),
@@ -159,8 +162,14 @@ const source = fc.record({
   snapshot: fc.constantFrom('false', 'true', 'last'),
   schema: fc.constantFrom('public', 'shop'),
   table: fc.constantFrom('products', 'categories'),
-  txId: fc.bigInt({ min: 0n, max: 2n ** 63n }),
-  lsn: fc.bigInt({ min: 0n, max: 2n ** 64n }),
+  txId: fc.oneof(
+    { arbitrary: fc.bigInt({ min: 0n, max: 2n ** 40n }), weight: 9 },
+    fc.bigInt({ min: 0n, max: 2n ** 63n }),
+  ),
+  lsn: fc.oneof(
+    { arbitrary: fc.bigInt({ min: 0n, max: 2n ** 40n }), weight: 9 },
+    fc.bigInt({ min: 0n, max: 2n ** 64n }),
+  ),
   xmin: fc.constant(null),
 });
 const envelope = fc.record(
@@ -219,7 +228,7 @@ describe('decodeProjected', () => {
   });
 
   it('projects the real captured update: only the named columns, exact', () => {
-    const text = readFileSync(`${FIXTURES}/captured-update-bigint.json`, 'utf8');
+    const text = readFileSync(`${FIXTURES}/captured-update.json`, 'utf8');
     const message = {
       topic: 'catalog.public.products',
       key: null,
@@ -236,6 +245,14 @@ describe('decodeProjected', () => {
     expect(event.source.tsMs).toBe(full.source.tsMs);
   });
 
+  it('leaves ids beyond 10^15 to the full decoder, which keeps them exact', () => {
+    const text = readFileSync(`${FIXTURES}/captured-update-bigint.json`, 'utf8');
+    const message = { topic: 'catalog.public.products', key: null, value: rawJson(text, 'value') };
+    const event = decodeProjected(message, () => new Set(['id']));
+    expect(event).toEqual(decodeMessage(message));
+    expect(event).not.toHaveProperty('partial');
+  });
+
   it('agrees with the full decoder on random envelopes and projections', () => {
     let projected = 0;
     fc.assert(
@@ -246,8 +263,8 @@ describe('decodeProjected', () => {
       }),
       { numRuns: 3000 },
     );
-    // Most random envelopes are valid row changes: the fast path, not the fallback, was tested.
-    expect(projected).toBeGreaterThan(1000);
+    // Many random envelopes are projected: the fast path, not only the fallback, was tested.
+    expect(projected).toBeGreaterThan(500);
   });
 
   it('agrees on broken and truncated envelopes (the same DecodeError codes)', () => {
@@ -317,7 +334,7 @@ describe('decodeProjected', () => {
     expect(event).not.toHaveProperty('partial');
   });
 
-  it('leaves nesting deeper than it walks to the full decoder', () => {
+  it('leaves deep nesting in a projected column to the full decoder', () => {
     const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
     const value = `{"op":"c","after":{"id":${deep}},"source":{"schema":"s","table":"t"}}`;
     const decode = () => decodeProjected({ topic: 't', key: null, value }, () => new Set(['id']));

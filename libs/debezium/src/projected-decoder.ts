@@ -11,12 +11,10 @@ import {
   decodeMessage,
   decodeSource,
   HEARTBEAT_TOPIC_PREFIX,
-  keyRow,
   millis,
   originOf,
   UNAVAILABLE_VALUE,
 } from './debezium-decoder.js';
-import { JsonCursor, NotSimpleJson } from './json-cursor.js';
 
 /**
  * The columns of a table's row images that the caller reads, by schema-qualified table
@@ -26,8 +24,15 @@ export type ColumnProjection = (table: string) => ReadonlySet<string> | undefine
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const ROW_OPS = new Set(['c', 'u', 'd', 'r']);
+
+/** A digit followed by what starts a fraction or an exponent: where a non-integer may be. */
+const DIGIT_THEN_FRACTION = /\d[.eE]/g;
+
+/** Integers below this are exact in a double: `BigInt(value)` is the literal's own value. */
+const EXACT_BELOW = 1e15;
+
 /** The members of `source` that `SourceInfo` types; a partial event's `source.raw` has only these. */
-const SOURCE_FIELDS: readonly string[] = [
+const SOURCE_FIELDS = [
   'version',
   'connector',
   'name',
@@ -38,58 +43,37 @@ const SOURCE_FIELDS: readonly string[] = [
   'table',
   'txId',
   'lsn',
-];
-/** The members of a Debezium value read here (`schema` and `payload` mean the envelope). */
-const MEMBERS = ['op', 'source', 'ts_ms', 'before', 'after', 'schema', 'payload'] as const;
-const QUOTE = 0x22;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const COLON = 0x3a;
+] as const;
 
-/** Where each member of a row image sits in the text: key start, key end, value start; flat. */
-type ImageSpans = number[];
-
-/** The members of a Debezium value the projection reads; `unread` until the scan meets them. */
-interface Envelope {
-  op: string | null;
-  source: ColumnValue | undefined;
-  before: ImageSpans | null | undefined;
-  after: ImageSpans | null | undefined;
-  tsMs: ColumnValue | undefined;
-}
-
-const unread: Readonly<Envelope> = {
-  op: null,
-  source: undefined,
-  before: undefined,
-  after: undefined,
-  tsMs: undefined,
-};
+/** Thrown where the projection cannot be exact; the full decoder takes the message. */
+class NotProjectable extends Error {}
+const NOT_PROJECTABLE = new NotProjectable('not projectable');
 
 /**
- * Decodes one Debezium message like {@link decodeMessage}, but materialises of each row image
- * only the columns `columnsOf` names for its table: one pass over the text checks it is JSON and
- * notes where the members are, then only `op`, the typed `source` fields, `ts_ms`, the key and
- * the named columns are read (integers exact, as `bigint`; escapes decoded). The result is a row
- * event with `partial: true`; everything but the unnamed columns and the untyped `source.raw`
- * members is what the full decoder gives.
+ * Decodes one Debezium message like {@link decodeMessage}, but turns of each row image only the
+ * columns `columnsOf` names for its table into column values, and of `source` only the fields
+ * `SourceInfo` types. The value is parsed by `JSON.parse`; when the text has no number literal
+ * with a fraction or an exponent, every number is an integer literal and each one read is exact
+ * as a `bigint` if below 10^15. The result is a row event with `partial: true`; everything else
+ * is what the full decoder gives.
  *
  * Anything unusual goes to the full decoder, which gives the full event or the same
- * `DecodeError` as always: a value that is not UTF-8 or not JSON, the `schema`/`payload`
- * envelope, a heartbeat, a domain event, an unknown op, a missing image, a duplicate member the
- * projection needs, a table whose columns are not known, nesting deeper than 64 levels.
+ * `DecodeError` as always: a value that is not UTF-8 or not JSON, a fraction or exponent literal
+ * anywhere, a number read that is 10^15 or more, an object or array in a projected column, the
+ * `schema`/`payload` envelope, heartbeats, domain events, truncates, an unknown op, a missing
+ * image, a table whose columns are not known.
  *
  * @throws DecodeError (never retriable), exactly when {@link decodeMessage} would.
  */
 export function decodeProjected(message: KafkaMessage, columnsOf: ColumnProjection): ChangeEvent {
   const origin = originOf(message);
   // The key first, as the full decoder does, so a bad key fails the same way.
-  const key = projectedKey(message, origin);
+  const key = decodeKey(message, origin);
   try {
     const event = projectedRow(message, origin, key, columnsOf);
     if (event !== undefined) return event;
   } catch (error) {
-    if (!(error instanceof NotSimpleJson)) throw error;
+    if (!(error instanceof NotProjectable)) throw error;
   }
   return decodeMessage(message);
 }
@@ -100,22 +84,19 @@ function projectedRow(
   key: Row | null,
   columnsOf: ColumnProjection,
 ): ChangeEvent | undefined {
-  const { topic, value } = message;
-  if (value === null || topic.startsWith(HEARTBEAT_TOPIC_PREFIX)) return undefined;
-  const text = typeof value === 'string' ? value : utf8Text(value);
-  if (text === undefined) return undefined;
-  const cursor = new JsonCursor(text);
-  const envelope = scanEnvelope(cursor);
-  const { op, source } = envelope;
-  if (op === null || source === undefined || !isObject(source)) return undefined;
+  const { topic } = message;
+  if (topic.startsWith(HEARTBEAT_TOPIC_PREFIX)) return undefined;
+  const value = parseValue(message.value);
+  if (value === undefined || 'payload' in value) return undefined;
+  const { op, source } = value;
+  if (typeof op !== 'string' || !ROW_OPS.has(op) || !isRecord(source)) return undefined;
   const { schema, table: tableName } = source;
   if (typeof schema !== 'string' || typeof tableName !== 'string') return undefined;
   const table = `${schema}.${tableName}`;
   const columns = columnsOf(table);
-  // Truncates are rare and carry no rows: the full decoder gives them their whole source.
-  if (!ROW_OPS.has(op) || columns === undefined) return undefined;
-  const before = project(cursor, envelope.before, columns);
-  const after = project(cursor, envelope.after, columns);
+  if (columns === undefined) return undefined;
+  const before = project(value.before, columns);
+  const after = project(value.after, columns);
   if (op === 'u') fillUnchanged(after, before);
   if ((op === 'd' ? before : after) === null) return undefined;
   return {
@@ -126,28 +107,100 @@ function projectedRow(
     key,
     before,
     after,
-    source: decodeSource(source, origin),
-    tsMs: millis(envelope.tsMs),
+    source: decodeSource(typedSource(source), origin),
+    tsMs: millis(exact(value.ts_ms)),
     partial: true,
   };
 }
 
-/** The key as the full decoder gives it (or its error), read with the cursor when it can. */
-function projectedKey(message: KafkaMessage, origin: MessageOrigin): Row | null {
-  const bytes = message.key;
-  if (bytes === null) return null;
-  const text = typeof bytes === 'string' ? bytes : utf8Text(bytes);
-  if (text !== undefined) {
-    try {
-      const cursor = new JsonCursor(text);
-      const value = cursor.readValue();
-      cursor.end();
-      return keyRow(value, origin);
-    } catch (error) {
-      if (!(error instanceof NotSimpleJson)) throw error;
-    }
+/** The value as `JSON.parse` gives it, when it is an object whose numbers are all integers. */
+function parseValue(bytes: Uint8Array | string | null): Record<string, unknown> | undefined {
+  if (bytes === null) return undefined;
+  let text: string;
+  let parsed: unknown;
+  try {
+    text = typeof bytes === 'string' ? bytes : utf8.decode(bytes);
+    if (hasFractionOrExponent(text)) return undefined;
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
   }
-  return decodeKey(message, origin);
+  return isRecord(parsed) ? parsed : undefined;
+}
+
+/**
+ * Whether a member value of `text` may be a number with a fraction or an exponent (the values
+ * read here are all member values: array elements never are). Such a literal is a digit run after
+ * a key's closing quote, a colon, whitespace and maybe a sign, so a time inside a string
+ * (`"01:14:28.5"`) or a version (`"3.6.1"`) does not count. Any doubt counts: a false alarm only
+ * costs a fallback, a miss never happens.
+ */
+function hasFractionOrExponent(text: string): boolean {
+  DIGIT_THEN_FRACTION.lastIndex = 0;
+  while (DIGIT_THEN_FRACTION.exec(text) !== null) {
+    let i = DIGIT_THEN_FRACTION.lastIndex - 2;
+    while (i >= 0 && isDigit(text.charCodeAt(i))) i -= 1;
+    if (text[i] === '-') i -= 1;
+    i = skipSpaceBack(text, i);
+    if (text[i] === ':' && text[skipSpaceBack(text, i - 1)] === '"') return true;
+  }
+  return false;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+/** The index of the last non-whitespace character at or before `from`. */
+function skipSpaceBack(text: string, from: number): number {
+  let i = from;
+  while (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t') i -= 1;
+  return i;
+}
+
+/** A scalar as the lossless parser gives it; objects and arrays are not projected. */
+function exact(value: unknown): ColumnValue | undefined {
+  switch (typeof value) {
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+      throw NOT_PROJECTABLE;
+    case 'number':
+      if (Math.abs(value) >= EXACT_BELOW) throw NOT_PROJECTABLE;
+      return BigInt(value);
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return value;
+    case 'object':
+      if (value === null) return null;
+      throw NOT_PROJECTABLE;
+  }
+}
+
+/** The typed members of `source`, exact. */
+function typedSource(source: Record<string, unknown>): Row {
+  const typed: Record<string, ColumnValue> = {};
+  for (const field of SOURCE_FIELDS) {
+    if (!Object.hasOwn(source, field)) continue;
+    const value = exact(source[field]);
+    if (value !== undefined) typed[field] = value;
+  }
+  return typed;
+}
+
+/** The projected columns an image has, exact; null for a null or absent image. */
+function project(image: unknown, columns: ReadonlySet<string>): Record<string, ColumnValue> | null {
+  if (image === null || image === undefined) return null;
+  if (!isRecord(image)) throw NOT_PROJECTABLE;
+  const row: Record<string, ColumnValue> = {};
+  for (const column of columns) {
+    if (!Object.hasOwn(image, column)) continue;
+    // A plain assignment would set the prototype: the full decoder takes that column.
+    if (column === '__proto__') throw NOT_PROJECTABLE;
+    row[column] = exact(image[column]) ?? null;
+  }
+  return row;
 }
 
 /**
@@ -163,150 +216,6 @@ function fillUnchanged(after: Record<string, ColumnValue> | null, before: Row | 
   }
 }
 
-function utf8Text(bytes: Uint8Array): string | undefined {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Walks the whole value once, checking it is JSON: reads `op`, `source` and `ts_ms`, notes where
- * the images' members are, skips everything else.
- */
-function scanEnvelope(cursor: JsonCursor): Envelope {
-  const envelope: Envelope = { ...unread };
-  cursor.expect(OPEN_BRACE);
-  if (cursor.peek() === CLOSE_BRACE) throw new NotSimpleJson();
-  let seen = 0;
-  do {
-    const index = cursor.memberIn(MEMBERS);
-    const member = MEMBERS[index];
-    if (member === undefined) {
-      cursor.skipValue();
-      continue;
-    }
-    // A member written twice: JSON.parse keeps the last, the careful parser throws. Not ours.
-    if ((seen & (1 << index)) !== 0) throw new NotSimpleJson();
-    seen |= 1 << index;
-    readMember(cursor, member, envelope);
-  } while (cursor.more(CLOSE_BRACE));
-  cursor.end();
-  return envelope;
-}
-
-/** Reads one member of the value into `envelope`. */
-function readMember(
-  cursor: JsonCursor,
-  member: (typeof MEMBERS)[number],
-  envelope: Envelope,
-): void {
-  switch (member) {
-    case 'op': {
-      const op = cursor.readValue();
-      if (typeof op !== 'string') throw new NotSimpleJson();
-      envelope.op = op;
-      return;
-    }
-    case 'source':
-      envelope.source = scanSource(cursor);
-      return;
-    case 'ts_ms':
-      envelope.tsMs = cursor.readValue();
-      return;
-    case 'before':
-      envelope.before = scanImage(cursor);
-      return;
-    case 'after':
-      envelope.after = scanImage(cursor);
-      return;
-    case 'schema':
-    case 'payload':
-      // The `schema`/`payload` envelope (or something like it): the full decoder unwraps it.
-      throw new NotSimpleJson();
-  }
-}
-
-/** The typed members of `source` ({@link SOURCE_FIELDS}); anything but an object as it is. */
-function scanSource(cursor: JsonCursor): ColumnValue {
-  if (cursor.peek() !== OPEN_BRACE) return cursor.readValue();
-  cursor.pos += 1;
-  const source: Record<string, ColumnValue> = {};
-  if (cursor.peek() === CLOSE_BRACE) {
-    cursor.pos += 1;
-    return source;
-  }
-  let seen = 0;
-  do {
-    const index = cursor.memberIn(SOURCE_FIELDS);
-    const field = SOURCE_FIELDS[index];
-    if (field === undefined) {
-      cursor.skipValue(1);
-      continue;
-    }
-    if ((seen & (1 << index)) !== 0) throw new NotSimpleJson();
-    seen |= 1 << index;
-    source[field] = cursor.readValue(1);
-  } while (cursor.more(CLOSE_BRACE));
-  return source;
-}
-
-/** Null for a null image; otherwise where its members are. Throws for anything but an object. */
-function scanImage(cursor: JsonCursor): ImageSpans | null {
-  const code = cursor.peek();
-  if (code !== OPEN_BRACE) {
-    if (cursor.readValue() === null) return null;
-    throw new NotSimpleJson();
-  }
-  cursor.pos += 1;
-  const spans: ImageSpans = [];
-  if (cursor.peek() === CLOSE_BRACE) {
-    cursor.pos += 1;
-    return spans;
-  }
-  do {
-    if (cursor.peek() !== QUOTE) throw new NotSimpleJson();
-    const keyStart = cursor.pos + 1;
-    // A column name with escapes cannot be compared in place: the full decoder takes it.
-    if (cursor.skipString()) throw new NotSimpleJson();
-    const keyEnd = cursor.pos - 1;
-    cursor.expect(COLON);
-    cursor.peek();
-    spans.push(keyStart, keyEnd, cursor.pos);
-    cursor.skipValue(1);
-  } while (cursor.more(CLOSE_BRACE));
-  return spans;
-}
-
-/** The named columns of an image, read where the scan found them. */
-function project(
-  cursor: JsonCursor,
-  spans: ImageSpans | null | undefined,
-  columns: ReadonlySet<string>,
-): Record<string, ColumnValue> | null {
-  if (spans === null || spans === undefined) return null;
-  const row: Record<string, ColumnValue> = {};
-  const { text } = cursor;
-  for (const column of columns) {
-    let at = -1;
-    for (let i = 0; i < spans.length; i += 3) {
-      const keyStart = spans[i] ?? 0;
-      if ((spans[i + 1] ?? 0) - keyStart !== column.length) continue;
-      if (!text.startsWith(column, keyStart)) continue;
-      // A duplicate column: JSON.parse keeps the last, the careful parser throws; not ours to pick.
-      if (at !== -1) throw new NotSimpleJson();
-      at = spans[i + 2] ?? 0;
-    }
-    if (at === -1) continue;
-    // A plain assignment would set the prototype: the full decoder takes that column.
-    if (column === '__proto__') throw new NotSimpleJson();
-    cursor.seek(at);
-    row[column] = cursor.readValue(1);
-  }
-  return row;
-}
-
-function isObject(value: ColumnValue | undefined): value is Row {
+function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
