@@ -334,6 +334,14 @@ describe('decodeProjected', () => {
     expect(event).not.toHaveProperty('partial');
   });
 
+  it('decodes deep nesting in a member it does not read, which the full decoder rejects', () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    const value = `{"op":"c","after":{"id":1},"x":${deep},"source":{"schema":"s","table":"t"}}`;
+    const message = { topic: 't', key: null, value };
+    expect(() => decodeMessage(message)).toThrow(DecodeError);
+    expect(decodeProjected(message, () => new Set(['id']))).toMatchObject({ after: { id: 1n } });
+  });
+
   it('leaves deep nesting in a projected column to the full decoder', () => {
     const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
     const value = `{"op":"c","after":{"id":${deep}},"source":{"schema":"s","table":"t"}}`;

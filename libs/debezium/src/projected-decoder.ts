@@ -63,7 +63,11 @@ const NOT_PROJECTABLE = new NotProjectable('not projectable');
  * `schema`/`payload` envelope, heartbeats, domain events, truncates, an unknown op, a missing
  * image, a table whose columns are not known.
  *
- * @throws DecodeError (never retriable), exactly when {@link decodeMessage} would.
+ * One difference: a member the rules do not read that nests deeper than the full decoder's
+ * recursion allows (tens of thousands of levels; still valid JSON) is decoded here, where the full
+ * decoder reports `DEBEZIUM_INVALID_JSON`.
+ *
+ * @throws DecodeError (never retriable) when {@link decodeMessage} would, but for that case.
  */
 export function decodeProjected(message: KafkaMessage, columnsOf: ColumnProjection): ChangeEvent {
   const origin = originOf(message);
