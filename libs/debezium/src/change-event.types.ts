@@ -60,6 +60,12 @@ export interface RowChangeEvent {
   readonly source: SourceInfo;
   /** When Debezium processed the change, in epoch milliseconds. */
   readonly tsMs: number | null;
+  /**
+   * True when only some columns were decoded (`decodeProjected`): `before` and `after` hold the
+   * projected columns that the images have, and `source.raw` only the fields `SourceInfo` types;
+   * every other field is exact.
+   */
+  readonly partial?: boolean;
 }
 
 /** `TRUNCATE` of a table (op `t`); it carries no key and no rows. */

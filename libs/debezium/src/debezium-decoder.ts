@@ -28,13 +28,9 @@ const rowOps = new Set(['c', 'u', 'd', 'r']);
  * @throws DecodeError (never retriable) when the key or value is not UTF-8 JSON of a known shape.
  */
 export function decodeMessage(message: KafkaMessage): ChangeEvent {
-  const origin: MessageOrigin = {
-    topic: message.topic,
-    ...(message.partition === undefined ? {} : { partition: message.partition }),
-    ...(message.offset === undefined ? {} : { offset: message.offset }),
-  };
+  const origin = originOf(message);
   const { topic } = message;
-  const key = asKeyRow(unwrap(parseBytes(message.key, 'key', origin)), origin);
+  const key = decodeKey(message, origin);
   const value = unwrap(parseBytes(message.value, 'value', origin));
   if (value === null) {
     return topic.startsWith(HEARTBEAT_TOPIC_PREFIX)
@@ -50,6 +46,20 @@ export function decodeMessage(message: KafkaMessage): ChangeEvent {
     return { kind: 'domain', topic, type: value.type, payload: value.payload, key };
   }
   throw shapeError(origin, 'the value has no "op", is not {"ts_ms"} and not {"type","payload"}');
+}
+
+/** Where `message` came from, for errors. */
+export function originOf(message: KafkaMessage): MessageOrigin {
+  return {
+    topic: message.topic,
+    ...(message.partition === undefined ? {} : { partition: message.partition }),
+    ...(message.offset === undefined ? {} : { offset: message.offset }),
+  };
+}
+
+/** The message key as a row of key columns (envelope stripped), or null. @throws DecodeError */
+export function decodeKey(message: KafkaMessage, origin: MessageOrigin): Row | null {
+  return asKeyRow(unwrap(parseBytes(message.key, 'key', origin)), origin);
 }
 
 function decodeChange(value: Row, key: Row | null, origin: MessageOrigin): ChangeEvent {
@@ -95,7 +105,7 @@ function withUnchangedToast(after: Row | null, before: Row | null): Row | null {
   return filled ?? after;
 }
 
-function decodeSource(raw: ColumnValue | undefined, origin: MessageOrigin): SourceInfo {
+export function decodeSource(raw: ColumnValue | undefined, origin: MessageOrigin): SourceInfo {
   if (raw === undefined || !isObject(raw)) throw shapeError(origin, '"source" must be an object');
   const { schema, table } = raw;
   if (typeof schema !== 'string' || typeof table !== 'string') {
@@ -165,7 +175,7 @@ function isObject(value: ColumnValue | undefined): value is Row {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function millis(value: ColumnValue | undefined): number | null {
+export function millis(value: ColumnValue | undefined): number | null {
   if (typeof value === 'bigint') return Number(value);
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }

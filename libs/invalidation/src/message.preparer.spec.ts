@@ -36,8 +36,8 @@ function update(table: string, id: number): ConsumedMessage {
     value: Buffer.from(
       JSON.stringify({
         op: 'u',
-        before: { id },
-        after: { id },
+        before: { id, name: 'old', secret: 1 },
+        after: { id, name: 'new', secret: 2 },
         source: { schema: 'public', table, ts_ms: 1000, lsn: 77 },
       }),
     ),
@@ -81,9 +81,27 @@ describe('MessagePreparer with code handlers', () => {
       entity: 'product',
       op: 'updated',
       table: 'public.products',
-      after: { id: 1n },
+      after: { id: 1n, name: 'new', secret: 2n },
       source: { lsn: 77n },
     });
+  });
+
+  it('gives handlers every column although the rules read only some', async () => {
+    const received: DecodedChange[] = [];
+    const handlers = registry({
+      'product.updated': [
+        {
+          name: 'whole',
+          handle: (change) => {
+            received.push(change);
+            return Promise.resolve(undefined);
+          },
+        },
+      ],
+    });
+    await preparer(handlers).prepare(update('products', 1), context);
+    expect(received[0]?.before).toEqual({ id: 1n, name: 'old', secret: 1n });
+    expect(received[0]?.after).toEqual({ id: 1n, name: 'new', secret: 2n });
   });
 
   it('names a table no rule file maps after the table, so a handler can still take it', async () => {

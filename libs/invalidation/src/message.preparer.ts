@@ -1,4 +1,4 @@
-import { decodeMessage, type ChangeEvent } from '#debezium';
+import { decodeMessage, decodeProjected, type ChangeEvent } from '#debezium';
 import type { InvalidationPlan } from './invalidation-plan.js';
 import { retry, RetryAbortedError, type BackoffPolicy } from '#retry';
 import {
@@ -16,9 +16,10 @@ import {
   type CodeHandlerRegistry,
   type InvalidationTargets,
 } from './code-handler.js';
-import { nameChange, type DecodedChange } from './decoded-change.js';
+import { nameChange, type DecodedChange, type NameableEvent } from './decoded-change.js';
 import { emptyPlan, isEmptyPlan, mergeTargets, type MessageOutcome } from './message-outcome.js';
 import type { ConsumedMessage } from './partition-batch.types.js';
+import { columnsReadByRules } from './rule-columns.js';
 
 /** What {@link MessagePreparer} needs besides the message. */
 export interface PrepareContext {
@@ -35,6 +36,9 @@ export interface PrepareContext {
  * registered for that name, and merge what they all named into one plan. Transient failures
  * are retried here; anything else that fails makes the message a dead letter, so one bad
  * message never blocks its partition.
+ *
+ * Row images are decoded only as far as the rules read them (see `decodeProjected`); a change
+ * that code handlers receive is decoded whole first, so they always get every column.
  */
 export class MessagePreparer {
   constructor(
@@ -47,7 +51,7 @@ export class MessagePreparer {
   /** @throws RetryAbortedError only when `shouldContinue` ended a retry; nothing else. */
   async prepare(message: ConsumedMessage, context: PrepareContext): Promise<MessageOutcome> {
     try {
-      const event = decodeMessage(message);
+      const event = decodeProjected(message, columnsReadByRules(context.ruleSet));
       if (event.kind === 'tombstone' || event.kind === 'heartbeat') {
         return { kind: 'ignore', message, event: null, reason: event.kind };
       }
@@ -65,7 +69,7 @@ export class MessagePreparer {
               rulesPlan,
               await this.runHandlers(
                 handlers,
-                nameChange(context.ruleSet, event),
+                nameChange(context.ruleSet, wholeChange(event, message)),
                 message,
                 context,
               ),
@@ -127,6 +131,13 @@ export class MessagePreparer {
     }
     return results;
   }
+}
+
+/** The event with every column, for code handlers: decoded again when it was projected. */
+function wholeChange(event: NameableEvent, message: ConsumedMessage): NameableEvent {
+  if (event.kind !== 'row' || event.partial !== true) return event;
+  const whole = decodeMessage(message);
+  return whole.kind === 'tombstone' || whole.kind === 'heartbeat' ? event : whole;
 }
 
 function committedAt(event: ChangeEvent): number | null {
