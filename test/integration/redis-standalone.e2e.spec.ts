@@ -24,6 +24,10 @@ async function calls(command: string): Promise<number> {
   return Number(match?.[1] ?? 0);
 }
 
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
 async function existing(keys: readonly string[]): Promise<string[]> {
   const flags = await Promise.all(keys.map((key) => redis.exists(key)));
   return keys.filter((_, i) => flags[i] === 1);
@@ -122,6 +126,51 @@ describe('RedisInvalidator on standalone Redis', () => {
     expect(
       await existing([other, leaseKeyFor(other), tagSetKeyFor(`${prefix}cat:8`)]),
     ).toHaveLength(3);
+  });
+
+  it('takes many small tags a few script calls at a time, and a large one among them in steps', async () => {
+    const prefix = `t-${randomUUID()}:`;
+    const small = Array.from({ length: 400 }, (_, t) => ({
+      tag: `${prefix}product:${t}`,
+      members: [0, 1, 2].map((i) => `${prefix}product:${t}:page:${i}`),
+    }));
+    const large = { tag: `${prefix}big`, members: range(1_000).map((i) => `${prefix}big:${i}`) };
+    const all = [...small, large];
+    const keys = all.flatMap(({ members }) => members);
+    await redis.mset(Object.fromEntries(keys.map((k) => [k, 'v'])));
+    for (const { tag, members } of all) await redis.sadd(tagSetKeyFor(tag), ...members);
+    const bystander = `${prefix}keep`;
+    await redis.set(bystander, 'v');
+    const scriptsBefore = (await calls('evalsha')) + (await calls('eval'));
+
+    const counts = await invalidator.apply({
+      keys: [],
+      tags: all.map(({ tag }) => tag),
+      namespaces: [],
+      patterns: [],
+    });
+
+    const scripts = (await calls('evalsha')) + (await calls('eval')) - scriptsBefore;
+    expect(counts).toMatchObject({ tags: 401, tagMembers: 2_200, removed: 2_200 });
+    expect(await existing(keys)).toEqual([]);
+    expect(await existing(all.map(({ tag }) => tagSetKeyFor(tag)))).toEqual([]);
+    expect(await existing([bystander])).toEqual([bystander]);
+    // About one call per 100 members (2,200 here), not one per tag (401).
+    expect(scripts).toBeLessThan(100);
+  });
+
+  it('names the tag set that is not a SET even among other tags of the same step', async () => {
+    const prefix = `t-${randomUUID()}:`;
+    await redis.sadd(tagSetKeyFor(`${prefix}a`), `${prefix}k`);
+    await redis.set(`${prefix}k`, 'v');
+    await redis.set(tagSetKeyFor(`${prefix}b`), 'not a set');
+
+    const error = await invalidator
+      .apply({ keys: [], tags: [`${prefix}a`, `${prefix}b`], namespaces: [], patterns: [] })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RedisWrongTypeError);
+    expect(error).toMatchObject({ retriable: false, key: tagSetKeyFor(`${prefix}b`) });
   });
 
   it('reloads the tag script after SCRIPT FLUSH (NOSCRIPT handled inside)', async () => {

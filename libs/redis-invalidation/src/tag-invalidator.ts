@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { LEASE_KEY_LUA, tagSetKeyFor } from '#cache-keys';
-import { isCluster, type RedisClient, settleAll, toRedisError } from '#redis';
+import {
+  isCluster,
+  RedisCommandError,
+  RedisWrongTypeError,
+  type RedisClient,
+  settleAll,
+  toRedisError,
+} from '#redis';
 import type { KeyDeleter } from './key-deleter.js';
 import { chunk } from './unlink-batches.js';
 
@@ -12,7 +19,10 @@ export interface TagInvalidatorOptions {
    * `npm run bench -- --only impact`; see docs/benchmarks.md). @default 100
    */
   scanCount?: number;
-  /** Tags invalidated at the same time, each in its own sequence of steps. @default 32 */
+  /**
+   * Steps in flight at once: standalone, lanes of up to 64 tags each stepping in turn; cluster,
+   * tags each in its own sequence of steps. @default 32
+   */
   concurrency?: number;
 }
 
@@ -26,29 +36,69 @@ export interface TagResult {
   removed: number;
 }
 
-// One bounded step on one server: one SSCAN page of the tag set, then those members and their
-// leases are unlinked and the members removed from the set, atomically. No member is ever unfiled
-// before (or without) being deleted, and no step holds Redis for longer than one page.
-// KEYS[1]: tag set. ARGV[1]: cursor, ARGV[2]: COUNT hint. Replies {next cursor, found, removed}.
+// One bounded step on one server, over as many tags as fit: for each tag set in KEYS, in order,
+// one SSCAN page from its cursor; those members and their leases are unlinked and the members
+// removed from the set, atomically. No member is ever unfiled before (or without) being deleted.
+// It stops taking tags once `budget` members were found, so no step holds Redis for longer than
+// about one page, while a round of small tags costs one script call instead of one per tag.
+// KEYS: tag sets. ARGV[1]: member budget (also the COUNT hint), ARGV[1 + i]: cursor of KEYS[i].
+// Replies {taken, found, removed, cursor of KEYS[1], ..., cursor of KEYS[taken]}, or
+// {'WRONGTYPE', i, type} before touching KEYS[i] when it holds something else than a set.
 const STANDALONE_STEP_SCRIPT = `${LEASE_KEY_LUA}
-local kind = redis.call('TYPE', KEYS[1]).ok
-if kind == 'none' then return {'0', 0, 0} end
-if kind ~= 'set' then
-  return redis.error_reply('WRONGTYPE tag set ' .. KEYS[1] .. ' holds a ' .. kind)
+local budget = tonumber(ARGV[1])
+local found, removed, taken = 0, 0, 0
+local cursors = {}
+for i, key in ipairs(KEYS) do
+  if found >= budget then break end
+  local kind = redis.call('TYPE', key).ok
+  local cursor = '0'
+  if kind == 'set' then
+    local page = redis.call('SSCAN', key, ARGV[i + 1], 'COUNT', budget)
+    cursor = page[1]
+    local members = page[2]
+    if #members > 0 then
+      local doomed = {}
+      for _, member in ipairs(members) do
+        doomed[#doomed + 1] = member
+        doomed[#doomed + 1] = lease_key_for(member)
+      end
+      removed = removed + redis.call('UNLINK', unpack(doomed))
+      redis.call('SREM', key, unpack(members))
+      found = found + #members
+    end
+  elseif kind ~= 'none' then
+    return {'WRONGTYPE', i, kind}
+  end
+  taken = i
+  cursors[i] = cursor
 end
-local page = redis.call('SSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
-local members = page[2]
-if #members == 0 then return {page[1], 0, 0} end
-local doomed = {}
-for _, member in ipairs(members) do
-  doomed[#doomed + 1] = member
-  doomed[#doomed + 1] = lease_key_for(member)
-end
-local removed = redis.call('UNLINK', unpack(doomed))
-redis.call('SREM', KEYS[1], unpack(members))
-return {page[1], #members, removed}
+local reply = {taken, found, removed}
+for i = 1, taken do reply[#reply + 1] = cursors[i] end
+return reply
 `;
 const STANDALONE_STEP_SHA = createHash('sha1').update(STANDALONE_STEP_SCRIPT).digest('hex');
+/** Tag sets offered to one standalone step (it takes fewer once its member budget is spent). */
+const TAGS_PER_STEP = 64;
+
+/** A standalone step's reply: members found, keys removed, and each taken tag's next cursor. */
+interface StepReply {
+  readonly found: number;
+  readonly removed: number;
+  readonly cursors: readonly string[];
+}
+
+function parseStepReply(reply: unknown, keys: readonly string[]): StepReply {
+  const parts = Array.isArray(reply) ? (reply as unknown[]) : [];
+  if (parts[0] === 'WRONGTYPE') {
+    throw new RedisWrongTypeError(keys[Number(parts[1]) - 1] ?? keys[0] ?? '');
+  }
+  const taken = Number(parts[0] ?? 0);
+  const cursors = parts.slice(3, 3 + taken).map((cursor) => String(cursor));
+  if (taken < 1 || cursors.length !== taken) {
+    throw new RedisCommandError(`tag step: unexpected reply ${JSON.stringify(reply)}`);
+  }
+  return { found: Number(parts[1] ?? 0), removed: Number(parts[2] ?? 0), cursors };
+}
 
 /**
  * Invalidates tags: deletes every key filed in the tag's set ({@link tagSetKeyFor}) and each key's
@@ -63,8 +113,10 @@ const STANDALONE_STEP_SHA = createHash('sha1').update(STANDALONE_STEP_SCRIPT).di
  * invalidation. Such a member was filed, and so read from the database, after the change that
  * triggered the invalidation was committed (the cache client files before it loads).
  *
- * Standalone: each step is ONE Lua script (SSCAN page, UNLINK members and leases, SREM them),
- * atomic, with EVALSHA falling back to EVAL on NOSCRIPT.
+ * Standalone: each step is ONE Lua script (an SSCAN page of each tag it takes, UNLINK of those
+ * members and their leases, SREM of them), atomic, with EVALSHA falling back to EVAL on NOSCRIPT.
+ * A step takes tags until it has found `scanCount` members, so many small tags cost one call
+ * and a large one is taken apart over many.
  *
  * Cluster: the members live in other slots than the set, so no script can cover them. Each step:
  * 1. `SSCAN` one page of members;
@@ -89,54 +141,79 @@ export class TagInvalidator {
 
   /** Invalidates every tag in `tags` (deduplicated). */
   async invalidate(tags: Iterable<string>): Promise<TagResult> {
-    const distinct = [...new Set(tags)];
-    const total: TagResult = { tags: distinct.length, members: 0, removed: 0 };
-    const one = isCluster(this.client)
-      ? (tagKey: string) => this.invalidateInCluster(tagKey)
-      : (tagKey: string) => this.invalidateStandalone(tagKey);
-    for (const round of chunk(distinct, this.concurrency)) {
-      const results = await settleAll(
-        round.map((tag) => one(tagSetKeyFor(tag))),
-        'tag invalidation',
-      );
-      for (const [members, removed] of results) {
-        total.members += members;
-        total.removed += removed;
-      }
+    const setKeys = [...new Set(tags)].map((tag) => tagSetKeyFor(tag));
+    const total: TagResult = { tags: setKeys.length, members: 0, removed: 0 };
+    const results = isCluster(this.client)
+      ? await this.invalidateAllInCluster(setKeys)
+      : await settleAll(
+          this.lanes(setKeys).map((lane) => this.invalidateStandalone(lane)),
+          'tag invalidation',
+        );
+    for (const [members, removed] of results) {
+      total.members += members;
+      total.removed += removed;
     }
     return total;
   }
 
-  private async invalidateStandalone(tagKey: string): Promise<[number, number]> {
+  /**
+   * Up to `concurrency` lanes of whole steps' worth of tags: one lane per step-full, so a few
+   * small tags go in one script call and many tags keep `concurrency` calls in flight.
+   */
+  private lanes(setKeys: readonly string[]): string[][] {
+    const count = Math.min(this.concurrency, Math.ceil(setKeys.length / TAGS_PER_STEP));
+    const lanes: string[][] = Array.from({ length: count }, () => []);
+    setKeys.forEach((key, i) => lanes[i % count]?.push(key));
+    return lanes;
+  }
+
+  /** One lane's tags, step after step; a tag not finished in a step comes first in the next. */
+  private async invalidateStandalone(setKeys: readonly string[]): Promise<[number, number]> {
+    let pending = setKeys.map((key) => ({ key, cursor: '0' }));
     let members = 0;
     let removed = 0;
-    let cursor = '0';
-    do {
-      const [next, found, gone] = await this.step(tagKey, cursor);
-      cursor = next;
-      members += found;
-      removed += gone;
-    } while (cursor !== '0');
+    while (pending.length > 0) {
+      const batch = pending.slice(0, TAGS_PER_STEP);
+      const step = await this.step(batch);
+      members += step.found;
+      removed += step.removed;
+      const unfinished = step.cursors
+        .map((cursor, i) => ({ key: batch[i]?.key ?? '', cursor }))
+        .filter(({ cursor }) => cursor !== '0');
+      pending = [...unfinished, ...pending.slice(step.cursors.length)];
+    }
     return [members, removed];
   }
 
-  /** One bounded script: replies the next cursor, members found, keys removed. */
-  private async step(tagKey: string, cursor: string): Promise<[string, number, number]> {
+  /** One bounded script over the first tags of `batch` (at least one): see the script. */
+  private async step(batch: readonly { key: string; cursor: string }[]): Promise<StepReply> {
+    const keys = batch.map(({ key }) => key);
+    const args = [this.scanCount, ...batch.map(({ cursor }) => cursor)];
     let reply: unknown;
     try {
       try {
-        reply = await this.client.evalsha(STANDALONE_STEP_SHA, 1, tagKey, cursor, this.scanCount);
+        reply = await this.client.evalsha(STANDALONE_STEP_SHA, keys.length, ...keys, ...args);
       } catch (error) {
         if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
         // Script cache flushed or a fresh server: EVAL runs it and caches it again.
-        reply = await this.client.eval(STANDALONE_STEP_SCRIPT, 1, tagKey, cursor, this.scanCount);
+        reply = await this.client.eval(STANDALONE_STEP_SCRIPT, keys.length, ...keys, ...args);
       }
     } catch (error) {
-      throw toRedisError(error, `invalidate tag set ${tagKey}`, tagKey);
+      throw toRedisError(error, `invalidate tag sets ${keys.join(' ')}`, keys[0]);
     }
-    const [next, found, removed] = Array.isArray(reply) ? (reply as unknown[]) : [];
-    const nextCursor = typeof next === 'string' || typeof next === 'number' ? String(next) : '0';
-    return [nextCursor, Number(found ?? 0), Number(removed ?? 0)];
+    return parseStepReply(reply, keys);
+  }
+
+  private async invalidateAllInCluster(setKeys: readonly string[]): Promise<[number, number][]> {
+    const results: [number, number][] = [];
+    for (const round of chunk([...setKeys], this.concurrency)) {
+      const settled = await settleAll(
+        round.map((key) => this.invalidateInCluster(key)),
+        'tag invalidation',
+      );
+      results.push(...settled);
+    }
+    return results;
   }
 
   private async invalidateInCluster(tagKey: string): Promise<[number, number]> {
