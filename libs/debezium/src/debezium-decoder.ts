@@ -5,9 +5,9 @@ import type {
   MessageOrigin,
   Row,
   SourceInfo,
-} from './change-event.types.js';
+} from './change-event-types.js';
 import { DecodeError } from './debezium.errors.js';
-import { parseLosslessJson } from './lossless-json.parser.js';
+import { parseLosslessJson } from './lossless-json-parser.js';
 
 /**
  * What Debezium writes in an update's after-image for a TOASTed column the update did not touch

@@ -1,5 +1,5 @@
 import { InvalidatorError } from '#errors';
-import type { MessageOrigin } from './change-event.types.js';
+import type { MessageOrigin } from './change-event-types.js';
 
 /** Why a message could not be decoded; the suffix of the error code. */
 export type DecodeFailure = 'INVALID_UTF8' | 'INVALID_JSON' | 'UNEXPECTED_SHAPE';

@@ -5,7 +5,7 @@ import type {
   MessageOrigin,
   Row,
   RowChangeEvent,
-} from './change-event.types.js';
+} from './change-event-types.js';
 import {
   decodeKey,
   decodeMessage,

@@ -1,7 +1,7 @@
 import { describeError, InvalidatorError } from '#errors';
 import type { InvalidationPlan, PLAN_TARGETS } from './invalidation-plan.js';
 import type { DecodedChange } from './decoded-change.js';
-import type { ConsumedMessage } from './partition-batch.types.js';
+import type { ConsumedMessage } from './partition-batch-types.js';
 
 /** What a code handler may return: any subset of a plan's fields (keys, tags, patterns). */
 export type InvalidationTargets = {

@@ -10,7 +10,7 @@ export type {
   DeadLetterSink,
   InvalidationApplier,
   PartitionBatch,
-} from './partition-batch.types.js';
+} from './partition-batch-types.js';
 export {
   coalescePlans,
   emptyPlan,
@@ -20,7 +20,7 @@ export {
   type IgnoreReason,
   type MessageOutcome,
 } from './message-outcome.js';
-export { MessagePreparer, type PrepareContext } from './message.preparer.js';
+export { MessagePreparer, type PrepareContext } from './message-preparer.js';
 export { nameChange, type DecodedChange, type NameableEvent } from './decoded-change.js';
 export {
   CodeHandlerError,
@@ -34,10 +34,10 @@ export {
   type BatchObserver,
   type ProgressKind,
   type RetryOperation,
-} from './batch.observer.js';
+} from './batch-observer.js';
 export {
   PartitionBatchProcessor,
   type IntervalTimer,
   type PartitionBatchProcessorDeps,
   type PartitionBatchProcessorOptions,
-} from './partition-batch.processor.js';
+} from './partition-batch-processor.js';

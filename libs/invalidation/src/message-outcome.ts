@@ -2,7 +2,7 @@ import { newerVersion, type KeyVersion } from '#cache-keys';
 import { parseEventName } from '#rules';
 import type { InvalidationTargets } from './code-handler.js';
 import { PLAN_TARGETS, type InvalidationPlan } from './invalidation-plan.js';
-import type { ConsumedMessage } from './partition-batch.types.js';
+import type { ConsumedMessage } from './partition-batch-types.js';
 
 /** Why a message asked for nothing: each is counted and acknowledged, never an error. */
 export type IgnoreReason = 'tombstone' | 'heartbeat' | 'unmapped' | 'no-rule';

@@ -1,5 +1,5 @@
-import type { BatchObserver } from './batch.observer.js';
-import type { PartitionBatch } from './partition-batch.types.js';
+import type { BatchObserver } from './batch-observer.js';
+import type { PartitionBatch } from './partition-batch-types.js';
 
 interface Entry {
   readonly offset: bigint;

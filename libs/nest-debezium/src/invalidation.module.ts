@@ -16,9 +16,9 @@ import { KafkaBatchConsumer, KafkaDeadLetterProducer, createKafka } from '#kafka
 import { RedisInvalidator } from '#redis-invalidation';
 import { BackoffPolicy } from '#retry';
 import { compileRules, loadRules, PgDatabase, type CascadeLookup, type RuleSet } from '#rules';
-import { ChangeHandlerRegistry } from './change-handler.registry.js';
-import { DebeziumTransport } from './debezium.transport.js';
-import type { InvalidationModuleOptions } from './invalidation-module.options.js';
+import { ChangeHandlerRegistry } from './change-handler-registry.js';
+import { DebeziumTransport } from './debezium-transport.js';
+import type { InvalidationModuleOptions } from './invalidation-module-options.js';
 
 /** Token of the cascade lookup (an interface): the database behind the rules' cascades. */
 export const CASCADE_LOOKUP = Symbol('CascadeLookup');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePort, stackEndpoints } from './stack.endpoints.js';
+import { parsePort, stackEndpoints } from './stack-endpoints.js';
 
 describe('stackEndpoints', () => {
   it('uses the defaults of deploy/local/common.sh when nothing is set', () => {

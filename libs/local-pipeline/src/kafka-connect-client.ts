@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type pg from 'pg';
-import { waitFor } from './condition.poller.js';
-import { DEMO_TABLES } from './demo-catalog.fixture.js';
-import { repoPath } from './repo.paths.js';
-import { endpoints } from './stack.endpoints.js';
+import { waitFor } from './condition-poller.js';
+import { DEMO_TABLES } from './demo-catalog-fixture.js';
+import { repoPath } from './repo-paths.js';
+import { endpoints } from './stack-endpoints.js';
 
 /** A connector as Kafka Connect's REST API takes it. */
 export interface ConnectorBody {

@@ -1,5 +1,5 @@
 import { isInteger, parse } from 'lossless-json';
-import type { ColumnValue } from './change-event.types.js';
+import type { ColumnValue } from './change-event-types.js';
 
 /** Integer literals become `bigint` (exact at any size); other numbers become `number`. */
 function parseNumber(literal: string): bigint | number {

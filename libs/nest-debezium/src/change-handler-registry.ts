@@ -9,8 +9,8 @@ import {
   type InvalidationTargets,
 } from '#invalidation';
 import { InvalidatorError } from '#errors';
-import { DebeziumContext } from './debezium.context.js';
-import { matchesEventPattern } from './event-pattern.matcher.js';
+import { DebeziumContext } from './debezium-context.js';
+import { matchesEventPattern } from './event-pattern-matcher.js';
 import { CHANGE_HANDLER_NAME } from './on-change.decorator.js';
 
 const TARGET_FIELDS: ReadonlySet<string> = new Set(PLAN_TARGETS);

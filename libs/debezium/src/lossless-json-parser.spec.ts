@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { isInteger, parse } from 'lossless-json';
 import { describe, expect, it } from 'vitest';
-import { parseLosslessJson } from './lossless-json.parser.js';
+import { parseLosslessJson } from './lossless-json-parser.js';
 
 const careful = (text: string): unknown =>
   parse(text, null, (literal: string) => (isInteger(literal) ? BigInt(literal) : Number(literal)));

@@ -1,5 +1,5 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
-import { waitFor } from './condition.poller.js';
+import { waitFor } from './condition-poller.js';
 
 /** Options of {@link createTopicsWithLeaders}. */
 export interface CreateTopicsOptions {

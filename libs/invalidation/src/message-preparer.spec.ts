@@ -4,8 +4,8 @@ import { BackoffPolicy } from '#retry';
 import { compileRules, type CascadeLookup } from '#rules';
 import { CodeHandlerError, type CodeHandler, type CodeHandlerRegistry } from './code-handler.js';
 import type { DecodedChange } from './decoded-change.js';
-import { MessagePreparer, type PrepareContext } from './message.preparer.js';
-import type { ConsumedMessage } from './partition-batch.types.js';
+import { MessagePreparer, type PrepareContext } from './message-preparer.js';
+import type { ConsumedMessage } from './partition-batch-types.js';
 
 const ruleSet = compileRules([
   {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PrometheusScrape } from './prometheus.scrape.js';
+import { PrometheusScrape } from './prometheus-scrape.js';
 
 const text = `# HELP invalidator_invalidated_total Keys, tags and patterns applied.
 # TYPE invalidator_invalidated_total counter

@@ -3,10 +3,10 @@ import { InvalidatorError } from '#errors';
 import type { InvalidationPlan } from './invalidation-plan.js';
 import { BackoffPolicy } from '#retry';
 import { compileRules, type CascadeLookup, type RuleSet } from '#rules';
-import { silentObserver, type BatchObserver } from './batch.observer.js';
-import { MessagePreparer } from './message.preparer.js';
-import { PartitionBatchProcessor, type IntervalTimer } from './partition-batch.processor.js';
-import type { ConsumedMessage, DeadLetter, PartitionBatch } from './partition-batch.types.js';
+import { silentObserver, type BatchObserver } from './batch-observer.js';
+import { MessagePreparer } from './message-preparer.js';
+import { PartitionBatchProcessor, type IntervalTimer } from './partition-batch-processor.js';
+import type { ConsumedMessage, DeadLetter, PartitionBatch } from './partition-batch-types.js';
 
 const ruleSet = compileRules([
   {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
-import { repoPath } from './repo.paths.js';
-import { endpoints } from './stack.endpoints.js';
+import { repoPath } from './repo-paths.js';
+import { endpoints } from './stack-endpoints.js';
 
 /** The demo catalog's tables, in the order Debezium is told about them. */
 export const DEMO_TABLES = ['brands', 'categories', 'products'] as const;

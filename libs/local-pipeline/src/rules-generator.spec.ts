@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { repoPath } from './repo.paths.js';
-import { isolatedRules, rewriteRules } from './rules.generator.js';
+import { repoPath } from './repo-paths.js';
+import { isolatedRules, rewriteRules } from './rules-generator.js';
 
 const source = `
 version: 1

@@ -1,8 +1,8 @@
 import type { InvalidationCounts } from './invalidation-plan.js';
 import { BackoffPolicy, retry, RetryAbortedError } from '#retry';
-import type { BatchObserver } from './batch.observer.js';
+import type { BatchObserver } from './batch-observer.js';
 import { coalescePlans } from './message-outcome.js';
-import type { InvalidationApplier } from './partition-batch.types.js';
+import type { InvalidationApplier } from './partition-batch-types.js';
 
 /** The scheduler's collaborators. */
 export interface SweepSchedulerDeps {

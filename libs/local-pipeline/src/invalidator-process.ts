@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { TimeoutError, withTimeout } from '#retry';
-import { waitFor } from './condition.poller.js';
-import { parseLogLine, type LogLine } from './log-line.parser.js';
-import { trackChild } from './process.registry.js';
-import { PrometheusScrape } from './prometheus.scrape.js';
-import { repoPath, repoRoot } from './repo.paths.js';
-import { freePort } from './tcp-port.probe.js';
+import { waitFor } from './condition-poller.js';
+import { parseLogLine, type LogLine } from './log-line-parser.js';
+import { trackChild } from './process-registry.js';
+import { PrometheusScrape } from './prometheus-scrape.js';
+import { repoPath, repoRoot } from './repo-paths.js';
+import { freePort } from './tcp-port-probe.js';
 
 /** How {@link InvalidatorProcess.start} runs the built service. */
 export interface InvalidatorProcessOptions {

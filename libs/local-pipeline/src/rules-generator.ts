@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { repoPath } from './repo.paths.js';
+import { repoPath } from './repo-paths.js';
 
 interface RuleTarget {
   key?: string;

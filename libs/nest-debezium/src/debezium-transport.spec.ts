@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InvalidatorError } from '#errors';
 import type { ConsumedMessage, DecodedChange, PartitionBatchProcessor } from '#invalidation';
 import type { KafkaBatchConsumer } from '#kafka';
-import { ChangeHandlerRegistry } from './change-handler.registry.js';
-import { DebeziumContext } from './debezium.context.js';
-import { DebeziumTransport } from './debezium.transport.js';
+import { ChangeHandlerRegistry } from './change-handler-registry.js';
+import { DebeziumContext } from './debezium-context.js';
+import { DebeziumTransport } from './debezium-transport.js';
 import { OnChange } from './on-change.decorator.js';
 
 @Injectable()

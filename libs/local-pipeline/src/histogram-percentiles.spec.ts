@@ -4,7 +4,7 @@ import {
   bucketQuantile,
   bucketUpperBound,
   histogramDelta,
-} from './histogram.percentiles.js';
+} from './histogram-percentiles.js';
 
 const buckets = (entries: [number, number][]) => new Map(entries);
 

@@ -2,17 +2,17 @@ import type { InvalidationCounts, InvalidationPlan } from './invalidation-plan.j
 import { isRetriable } from '#errors';
 import { BackoffPolicy, retry, RetryAbortedError } from '#retry';
 import type { RuleSet } from '#rules';
-import type { BatchObserver, RetryOperation } from './batch.observer.js';
+import type { BatchObserver, RetryOperation } from './batch-observer.js';
 import { coalescePlans, isEmptyPlan, type MessageOutcome } from './message-outcome.js';
-import type { MessagePreparer } from './message.preparer.js';
+import type { MessagePreparer } from './message-preparer.js';
 import type {
   ConsumedMessage,
   DeadLetterSink,
   InvalidationApplier,
   PartitionBatch,
-} from './partition-batch.types.js';
+} from './partition-batch-types.js';
 import { PartitionWatermark } from './partition-watermark.js';
-import { SweepScheduler } from './sweep.scheduler.js';
+import { SweepScheduler } from './sweep-scheduler.js';
 
 /** Tuning of {@link PartitionBatchProcessor}. */
 export interface PartitionBatchProcessorOptions {

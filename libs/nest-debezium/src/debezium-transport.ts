@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import type { PartitionBatchProcessor } from '#invalidation';
 import type { KafkaBatchConsumer } from '#kafka';
-import type { ChangeHandlerRegistry } from './change-handler.registry.js';
+import type { ChangeHandlerRegistry } from './change-handler-registry.js';
 
 /** Identifies the transport in `@EventPattern(pattern, DEBEZIUM_TRANSPORT)`, when an app has several. */
 export const DEBEZIUM_TRANSPORT = Symbol('DebeziumTransport');

@@ -18,7 +18,7 @@ import {
 } from './code-handler.js';
 import { nameChange, type DecodedChange, type NameableEvent } from './decoded-change.js';
 import { emptyPlan, isEmptyPlan, mergeTargets, type MessageOutcome } from './message-outcome.js';
-import type { ConsumedMessage } from './partition-batch.types.js';
+import type { ConsumedMessage } from './partition-batch-types.js';
 import { columnsReadByRules } from './rule-columns.js';
 
 /** What {@link MessagePreparer} needs besides the message. */
