@@ -39,5 +39,6 @@ export {
   PartitionBatchProcessor,
   type IntervalTimer,
   type PartitionBatchProcessorDeps,
+  PROCESSOR_DEFAULTS,
   type PartitionBatchProcessorOptions,
 } from './partition-batch-processor.js';

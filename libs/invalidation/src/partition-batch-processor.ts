@@ -36,6 +36,13 @@ export interface PartitionBatchProcessorOptions {
   readonly maxMessagesAwaitingSweeps?: number;
 }
 
+/** Defaults of {@link PartitionBatchProcessorOptions}, written once. */
+export const PROCESSOR_DEFAULTS = {
+  chunkSize: 500,
+  heartbeatCheckMs: 1_000,
+  maxMessagesAwaitingSweeps: 10_000,
+} as const satisfies Required<PartitionBatchProcessorOptions>;
+
 /** Repeats `tick` every `ms` until the returned function is called. */
 export type IntervalTimer = (ms: number, tick: () => void) => () => void;
 
@@ -106,9 +113,10 @@ export class PartitionBatchProcessor {
     private readonly deps: PartitionBatchProcessorDeps,
     options: PartitionBatchProcessorOptions = {},
   ) {
-    this.chunkSize = options.chunkSize ?? 500;
-    this.heartbeatCheckMs = options.heartbeatCheckMs ?? 1_000;
-    this.maxAwaiting = options.maxMessagesAwaitingSweeps ?? 10_000;
+    this.chunkSize = options.chunkSize ?? PROCESSOR_DEFAULTS.chunkSize;
+    this.heartbeatCheckMs = options.heartbeatCheckMs ?? PROCESSOR_DEFAULTS.heartbeatCheckMs;
+    this.maxAwaiting =
+      options.maxMessagesAwaitingSweeps ?? PROCESSOR_DEFAULTS.maxMessagesAwaitingSweeps;
     this.clock = deps.clock ?? Date.now;
     this.timer = deps.timer ?? realTimer;
     this.sweeps = new SweepScheduler({
