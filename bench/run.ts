@@ -34,6 +34,8 @@ interface Sizes {
   /** The first rate also gets the burst and the 1 s / 150 ms targets. */
   pipelineRates: number[];
   pipelineSeconds: number;
+  /** Unmeasured updates at the same rate before each pipeline and keyspace run. */
+  pipelineWarmupSeconds: number;
   burstRows: number;
   impactTotalKeys: number;
   impactTargetKeys: number;
@@ -60,6 +62,7 @@ const FULL: Sizes = {
   latencySeconds: 30,
   pipelineRates: [1000, 5000],
   pipelineSeconds: 30,
+  pipelineWarmupSeconds: 10,
   burstRows: 10_000,
   impactTotalKeys: 1_000_000,
   impactTargetKeys: 100_000,
@@ -92,6 +95,7 @@ const SMOKE: Sizes = {
   latencySeconds: 1,
   pipelineRates: [1000],
   pipelineSeconds: 2,
+  pipelineWarmupSeconds: 1,
   burstRows: 500,
   impactTotalKeys: 20_000,
   impactTargetKeys: 1_000,
@@ -321,6 +325,7 @@ async function main(): Promise<number> {
         outDir,
         rates: sizes.pipelineRates,
         seconds: sizes.pipelineSeconds,
+        warmupSeconds: sizes.pipelineWarmupSeconds,
         burstRows: sizes.burstRows,
         redis: await dedicated(),
         timeoutMs: Math.min(sizes.timeoutMs, 180_000),
@@ -374,6 +379,7 @@ async function main(): Promise<number> {
         outDir,
         rate: sizes.keyspaceRate,
         seconds: sizes.keyspaceSeconds,
+        warmupSeconds: sizes.pipelineWarmupSeconds,
         keyspaces: sizes.keyspaces,
         blockingPattern:
           blockingKeys === null ? null : { commit: BLOCKING_PATTERN_COMMIT, keys: blockingKeys },

@@ -338,7 +338,7 @@ export function renderReport(result: BenchResult, charts: boolean, resultsDir: s
     out.push(
       '### Whole pipeline: PostgreSQL commit → Redis acknowledgement',
       '',
-      'Real single-row `UPDATE … WHERE id = $1` transactions (autocommit, up to 64 in flight) paced at the offered rate on a copy of the demo catalog in a schema of its own, captured by a Debezium connector of its own (`snapshot.mode=no_data`), consumed by the service. Latency = deletion notification − the client’s COMMIT acknowledgement; the service histogram measures `source.ts_ms` (the commit time Debezium reports) → Redis ack.',
+      'Real single-row `UPDATE … WHERE id = $1` transactions (autocommit, up to 64 in flight) paced at the offered rate on a copy of the demo catalog in a schema of its own, captured by a Debezium connector of its own (`snapshot.mode=no_data`), consumed by the service, after 10 s of unmeasured updates at the same rate (a new connector and service start cold; a running pipeline does not). Latency = deletion notification − the client’s COMMIT acknowledgement; the service histogram measures `source.ts_ms` (the commit time Debezium reports) → Redis ack.',
       '',
       table(
         [

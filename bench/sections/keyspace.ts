@@ -29,6 +29,8 @@ export interface KeyspaceOptions {
   outDir: string;
   rate: number;
   seconds: number;
+  /** Unmeasured updates before each row (none for the blocking row: it would not finish them). */
+  warmupSeconds: number;
   /** Unrelated key counts to measure besides the empty Redis, ascending. */
   keyspaces: readonly number[];
   /** The pre-issue-10 comparison row: its commit and keyspace; null skips it (smoke). */
@@ -96,6 +98,7 @@ export async function keyspace(
         redis,
         label,
         burstRows: 0,
+        warmupSeconds: blocking ? 0 : options.warmupSeconds,
         rules: demoProductRules(search),
         ...(blocking && oldMain !== undefined ? { serviceMain: oldMain } : {}),
       });

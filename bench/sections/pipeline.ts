@@ -66,6 +66,12 @@ export interface PipelineOptions {
   /** Offered UPDATEs per second, one run each; the first one also gets the burst. */
   rates: readonly number[];
   seconds: number;
+  /**
+   * Updates at the same rate before the measured ones, not counted: each run starts a new
+   * connector and a new service, whose first seconds (JIT, first offset flush) a running
+   * pipeline does not have. 0: none.
+   */
+  warmupSeconds: number;
   burstRows: number;
   redis: DedicatedRedis;
   timeoutMs: number;
@@ -127,8 +133,13 @@ export async function measurePipeline(
 ): Promise<{ run: PipelineRun; cdf: number[]; burst: PipelineBurst | null }> {
   const { runId, outDir, label } = options;
   const updates = Math.round(options.rate * options.seconds);
+  const warmups = Math.round(options.rate * options.warmupSeconds);
   const name = `bench_${runId}_${label}`;
-  const catalog = await BenchCatalog.create(name, updates + PROBES + options.burstRows, FIRST_ID);
+  const catalog = await BenchCatalog.create(
+    name,
+    updates + PROBES + options.burstRows + warmups,
+    FIRST_ID,
+  );
   const prefix = `bench:${runId}:${label}:`;
   const rulesPath = join(outDir, `bench-rules-${label}.yaml`);
   writeFileSync(rulesPath, (options.rules ?? benchRules)(prefix, `${name}.products`));
@@ -161,6 +172,13 @@ export async function measurePipeline(
     });
     await catalog.registerConnector(options.timeoutMs);
     await probeStreaming(catalog, redis, prefix, watcher, FIRST_ID + updates);
+    await warmUp(catalog, redis, prefix, watcher, service, {
+      first: FIRST_ID + updates + PROBES + options.burstRows,
+      count: warmups,
+      rate: options.rate,
+      timeoutMs: options.drainTimeoutMs ?? options.timeoutMs,
+      log: options.log,
+    });
     const ids = Array.from({ length: updates }, (_, i) => FIRST_ID + i);
     await setProductKeys(redis, prefix, ids);
     const before = (await service.metrics()).buckets(LAG_HISTOGRAM);
@@ -275,6 +293,40 @@ async function probeStreaming(
     if (streaming) return;
   }
   throw new Error(`no change streamed from ${catalog.name} after ${PROBES} probes`);
+}
+
+/** Paced updates that are not measured, then their deletions (a service too slow to finish them is left to the measurement). */
+async function warmUp(
+  catalog: BenchCatalog,
+  redis: Redis,
+  prefix: string,
+  watcher: DeletionWatcher,
+  service: ServiceProcess,
+  options: {
+    first: number;
+    count: number;
+    rate: number;
+    timeoutMs: number;
+    log: (line: string) => void;
+  },
+): Promise<void> {
+  if (options.count === 0) return;
+  const ids = Array.from({ length: options.count }, (_, i) => options.first + i);
+  await setProductKeys(redis, prefix, ids);
+  const offered = await offerUpdates(catalog, ids, options.rate, options.count / options.rate);
+  await waitFor(
+    () => {
+      service.assertAlive();
+      return [...offered.committedAt.keys()].every((id) => watcher.deletedAt.has(id));
+    },
+    {
+      what: `deletions of the ${offered.committedAt.size} warm-up rows`,
+      timeoutMs: options.timeoutMs,
+      intervalMs: 100,
+    },
+  ).catch((error: unknown) => {
+    options.log(`  warm-up: ${String(error)}`);
+  });
 }
 
 /** Single-row autocommit UPDATEs of `ids` paced at `rate`, at most 64 in flight. */
