@@ -197,8 +197,8 @@ export async function redisImpact(
   const redis = server.client('bench-impact');
   const config = { mode: 'standalone' as const, url: server.url, commandTimeoutMs: 600_000 };
   const invalidator = RedisInvalidator.fromConfig(config);
-  // The same path with half the default step, to tell work per step from descheduling.
-  const halfSteps = RedisInvalidator.fromConfig(config, { tags: { scanCount: 50 } });
+  // The same path with the former default step (100 members), twice the default's.
+  const doubleSteps = RedisInvalidator.fromConfig(config, { tags: { scanCount: 100 } });
   const unpacedClient = server.client('bench-impact-unpaced');
   const reader = Reader.start(server.port, totalKeys - targetKeys);
   const scenarios: ImpactScenario[] = [];
@@ -206,7 +206,7 @@ export async function redisImpact(
     await redis.flushdb();
     await redis.call('DEBUG', 'POPULATE', String(totalKeys - targetKeys), 'bench:fill', '16');
     await invalidator.waitUntilReady(10_000);
-    await halfSteps.waitUntilReady(10_000);
+    await doubleSteps.waitUntilReady(10_000);
     await redis.config('SET', 'slowlog-log-slower-than', '1000');
     // Let a long script block (as it would on a fast machine) rather than turn readers away BUSY.
     await redis.config('SET', 'busy-reply-threshold', '600000');
@@ -247,11 +247,11 @@ export async function redisImpact(
     await measure('tag (before: one Lua script for the whole set)', () =>
       redis.eval(ONE_SCRIPT_TAG, 1, tagSetKeyFor(TAG)),
     );
-    await measure('tag (service: bounded steps of 100 members)', () =>
+    await measure('tag (service: bounded steps of 50 members, the default)', () =>
       invalidator.apply({ keys: [], tags: [TAG], namespaces: [], patterns: [] }),
     );
-    await measure('tag (bounded steps of 50 members)', () =>
-      halfSteps.apply({ keys: [], tags: [TAG], namespaces: [], patterns: [] }),
+    await measure('tag (bounded steps of 100 members, the former default)', () =>
+      doubleSteps.apply({ keys: [], tags: [TAG], namespaces: [], patterns: [] }),
     );
     await measure('pattern (service SCAN path, default pacing 20,000 keys/s)', () =>
       invalidator.apply({ keys: [], tags: [], namespaces: [], patterns: [TARGET_PATTERN] }),
@@ -268,7 +268,7 @@ export async function redisImpact(
   } finally {
     await reader.stop();
     await invalidator.close();
-    await halfSteps.close();
+    await doubleSteps.close();
     unpacedClient.disconnect();
     await redis.flushdb().catch(() => undefined);
     redis.disconnect();

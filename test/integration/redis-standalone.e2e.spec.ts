@@ -155,7 +155,7 @@ describe('RedisInvalidator on standalone Redis', () => {
     expect(await existing(keys)).toEqual([]);
     expect(await existing(all.map(({ tag }) => tagSetKeyFor(tag)))).toEqual([]);
     expect(await existing([bystander])).toEqual([bystander]);
-    // About one call per 100 members (2,200 here), not one per tag (401).
+    // About one call per 50 members (2,200 here), not one per tag (401).
     expect(scripts).toBeLessThan(100);
   });
 

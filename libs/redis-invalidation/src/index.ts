@@ -2,7 +2,12 @@ export { RedisInvalidator, type RedisInvalidatorOptions } from './redis-invalida
 export { MARKER_DEFAULTS, MarkerWriter, type MarkerWriterOptions } from './marker-writer.js';
 export { KeyDeleter, type KeyDeleterOptions, type UnlinkResult } from './key-deleter.js';
 export { NamespaceInvalidator, type NamespaceResult } from './namespace-invalidator.js';
-export { TagInvalidator, type TagInvalidatorOptions, type TagResult } from './tag-invalidator.js';
+export {
+  TAG_INVALIDATOR_DEFAULTS,
+  TagInvalidator,
+  type TagInvalidatorOptions,
+  type TagResult,
+} from './tag-invalidator.js';
 export {
   PatternSweeper,
   type PatternResult,
