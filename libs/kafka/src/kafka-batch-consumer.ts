@@ -28,7 +28,14 @@ export interface KafkaBatchConsumerConfig {
    * short session timeout (kafkajs's own default, 5 s, is most of a 6 s session). @default 1000
    */
   readonly maxWaitTimeMs?: number;
-  /** @default 1048576 */
+  /**
+   * The most a fetch returns per partition (the broker still sends a whole record batch if it is
+   * larger). Bounds memory: a fetch's messages, and everything decoded and planned from them, stay
+   * alive until every partition's batch is done, so V8 promotes them and the heap (with the
+   * response buffers) grows by the fetch size many times over between full collections. At 1 MiB
+   * the service peaked at 258–277 MiB RSS in the bench; at 256 KiB (about 350 Debezium updates of
+   * 700 bytes, close to a chunk) at under 244 MiB, with the same CPU per event. @default 262144
+   */
   readonly maxBytesPerPartition?: number;
 }
 
@@ -39,7 +46,7 @@ export const KAFKA_CONSUMER_DEFAULTS = {
   sessionTimeoutMs: 10_000,
   heartbeatIntervalMs: 3_000,
   maxWaitTimeMs: 1_000,
-  maxBytesPerPartition: 1_048_576,
+  maxBytesPerPartition: 262_144,
 } as const satisfies Required<Omit<KafkaBatchConsumerConfig, 'groupId' | 'topics'>>;
 
 /** A partition of the group's assignment. */
