@@ -181,6 +181,18 @@ describe('evaluate', () => {
     );
   });
 
+  it('counts UTF-8 bytes, not characters, for a key short in characters but long in bytes', () => {
+    const ruleSet = oneRule('[{ key: "d:{doc}" }]');
+    // 1,365 characters cannot exceed 4,096 bytes and skip the count; 1,366 are counted.
+    expect(evaluate(ruleSet, row('c', null, { doc: '€'.repeat(1363) })).keys).toHaveLength(1);
+    expect(evaluate(ruleSet, row('c', null, { doc: '€'.repeat(1364) })).keys).toEqual([
+      `d:${'€'.repeat(1364)}`,
+    ]);
+    expect(() => evaluate(ruleSet, row('c', null, { doc: '€'.repeat(1365) }))).toThrow(
+      expect.objectContaining({ code: 'RULE_TARGET_TOO_LONG' }) as Error,
+    );
+  });
+
   it('treats a TOAST placeholder in the after-image as an unchanged column for when.changed', () => {
     const ruleSet = compileRules([
       {

@@ -98,15 +98,15 @@ export function evaluateEntityEvent(
     }
     applied.push(rule.name);
     applyRule(rule, event, sets, cascades, targetsSkipped);
-    skipped.push(...targetsSkipped.splice(0));
+    if (targetsSkipped.length > 0) skipped.push(...targetsSkipped.splice(0));
   }
-  const keys = [...sets.key].sort();
+  const targets = sortedTargets(sets);
   const version = applied.length === 0 ? null : changeVersion(ruleSet, event, applied[0] ?? '');
   return {
     event: event.name,
     rules: applied,
-    ...sortedTargets(sets),
-    versions: version === null ? [] : keys.map((key) => ({ key, version })),
+    ...targets,
+    versions: version === null ? NONE : targets.keys.map((key) => ({ key, version })),
     cascades,
     skipped,
   };
@@ -132,11 +132,20 @@ export function sortedTargets(
   sets: TargetSets,
 ): Pick<Evaluation, 'keys' | 'tags' | 'namespaces' | 'patterns'> {
   return {
-    keys: [...sets.key].sort(),
-    tags: [...sets.tag].sort(),
-    namespaces: [...sets.namespace].sort(),
-    patterns: [...sets.pattern].sort(),
+    keys: sortedList(sets.key),
+    tags: sortedList(sets.tag),
+    namespaces: sortedList(sets.namespace),
+    patterns: sortedList(sets.pattern),
   };
+}
+
+/** One empty list for every empty result: most events name no namespace, pattern or version. */
+const NONE: readonly never[] = Object.freeze([]);
+
+function sortedList(set: ReadonlySet<string>): readonly string[] {
+  if (set.size === 0) return NONE;
+  if (set.size === 1) return [...set];
+  return [...set].sort();
 }
 
 /**

@@ -27,7 +27,12 @@ export interface SkippedTarget {
 /** A value passed to a cascade lookup: exact integers as bigint, everything else as text. */
 export type LookupParam = string | bigint;
 
-type Resolved = { readonly value: string | bigint } | { readonly reason: SkipReason };
+/** A placeholder's value, or `SKIPPED` once {@link skip} recorded why there is none. */
+type Resolved = string | bigint | typeof SKIPPED;
+const SKIPPED = Symbol('skipped');
+
+/** A UTF-16 code unit is at most 3 UTF-8 bytes: text this short cannot exceed the limit. */
+const SURELY_SHORT = Math.floor(MAX_TARGET_BYTES / 3);
 
 /** What rendering needs to know besides the template. */
 export interface RenderScope {
@@ -55,11 +60,11 @@ export function renderTemplate(
     for (let i = 0; i < placeholders.length; i++) {
       const placeholder = placeholders[i] as Placeholder;
       const resolved = resolve(placeholder, image, scope, template.source);
-      if ('reason' in resolved) {
+      if (resolved === SKIPPED) {
         complete = false;
         break;
       }
-      const raw = typeof resolved.value === 'string' ? resolved.value : resolved.value.toString();
+      const raw = typeof resolved === 'string' ? resolved : resolved.toString();
       text += (template.glob ? escapeGlob(raw) : raw) + (literals[i + 1] ?? '');
     }
     if (complete) out.add(checkedLength(text, scope, template.source));
@@ -67,6 +72,7 @@ export function renderTemplate(
 }
 
 function checkedLength(text: string, scope: RenderScope, source: string): string {
+  if (text.length <= SURELY_SHORT) return text;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes <= MAX_TARGET_BYTES) return text;
   throw new RuleTargetTooLongError(
@@ -87,8 +93,8 @@ export function renderParams(
     const tuple: LookupParam[] = [];
     for (const param of params) {
       const resolved = resolve(param, image, scope, lookup);
-      if ('reason' in resolved) break;
-      tuple.push(resolved.value);
+      if (resolved === SKIPPED) break;
+      tuple.push(resolved);
     }
     if (tuple.length === params.length) tuples.set(tuple.map(String).join('\u0000'), tuple);
   }
@@ -128,7 +134,7 @@ function resolve(
   if (value === UNAVAILABLE_VALUE) {
     throw missing('RULE_VALUE_UNAVAILABLE', placeholder, scope, source, `is ${UNAVAILABLE_VALUE}`);
   }
-  if (typeof value === 'string' || typeof value === 'bigint') return { value };
+  if (typeof value === 'string' || typeof value === 'bigint') return value;
   throw new RuleRenderError(
     scope.rule,
     `{${placeholder.text}} in "${source}" is ${describe(value)} in the ${image} image of ${scope.event.name}; only integers and strings render`,
@@ -162,7 +168,7 @@ function skip(
   reason: SkipReason,
 ): Resolved {
   scope.skipped.push({ rule: scope.rule, target: scope.target, template, image, column, reason });
-  return { reason };
+  return SKIPPED;
 }
 
 function describe(value: ColumnValue): string {
