@@ -46,17 +46,26 @@ export function splitEventName(event: string | null): { entity: string; op: stri
  */
 export function coalescePlans(plans: readonly InvalidationPlan[]): InvalidationPlan {
   const coalesced: InvalidationPlan = { ...emptyPlan() };
-  for (const field of PLAN_TARGETS) {
-    coalesced[field] = [...new Set(plans.flatMap((plan) => plan[field]))].sort();
-  }
+  for (const field of PLAN_TARGETS) coalesced[field] = distinctSorted(plans, field);
   const versions = newestVersions(plans);
   return versions.length === 0 ? coalesced : { ...coalesced, versions };
+}
+
+/** The distinct entries of one target list over all plans, sorted; no list built per plan. */
+function distinctSorted(
+  plans: readonly InvalidationPlan[],
+  field: (typeof PLAN_TARGETS)[number],
+): string[] {
+  const seen = new Set<string>();
+  for (const plan of plans) for (const entry of plan[field]) seen.add(entry);
+  return seen.size === 0 ? [] : [...seen].sort();
 }
 
 function newestVersions(plans: readonly InvalidationPlan[]): KeyVersion[] {
   const versions = new Map<string, string>();
   for (const plan of plans) {
-    for (const { key, version } of plan.versions ?? []) {
+    if (plan.versions === undefined || plan.versions.length === 0) continue;
+    for (const { key, version } of plan.versions) {
       const known = versions.get(key);
       versions.set(key, known === undefined ? version : newerVersion(known, version));
     }

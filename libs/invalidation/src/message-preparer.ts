@@ -61,7 +61,11 @@ export class MessagePreparer {
       if (evaluation.event === null && handlers.length === 0) {
         return { kind: 'ignore', message, event: null, reason: 'unmapped' };
       }
-      const rulesPlan = await this.rulesPlan(evaluation, context);
+      // Without cascades the plan is ready now: no await, so no promise and tick per message.
+      const rulesPlan =
+        evaluation.cascades.length === 0
+          ? planOf(evaluation)
+          : await this.expandedPlan(evaluation, context);
       const plan =
         handlers.length === 0
           ? rulesPlan
@@ -82,29 +86,22 @@ export class MessagePreparer {
     }
   }
 
-  /** The built-in YAML handler: the rules' targets, cascades expanded (lookups retried). */
-  private async rulesPlan(
+  /** The built-in YAML handler with cascades: expanded (lookups retried), then its plan. */
+  private async expandedPlan(
     evaluation: Evaluation,
     context: PrepareContext,
   ): Promise<InvalidationPlan> {
     if (evaluation.event === null) return emptyPlan();
-    const expansion =
-      evaluation.cascades.length === 0
-        ? evaluation
-        : await retry(() => expand(context.ruleSet, evaluation, this.lookup, this.expandOptions), {
-            operation: 'cascade lookup',
-            backoff: this.backoff,
-            shouldContinue: context.shouldContinue,
-            onRetry: context.onRetry,
-          });
-    if (expansion.rules.length === 0) return emptyPlan();
-    return {
-      keys: expansion.keys,
-      tags: expansion.tags,
-      namespaces: expansion.namespaces,
-      patterns: expansion.patterns,
-      ...(expansion.versions.length > 0 ? { versions: expansion.versions } : {}),
-    };
+    const expansion = await retry(
+      () => expand(context.ruleSet, evaluation, this.lookup, this.expandOptions),
+      {
+        operation: 'cascade lookup',
+        backoff: this.backoff,
+        shouldContinue: context.shouldContinue,
+        onRetry: context.onRetry,
+      },
+    );
+    return planOf(expansion);
   }
 
   /** Each code handler in turn, transient failures retried; a lasting one names the handler. */
@@ -131,6 +128,23 @@ export class MessagePreparer {
     }
     return results;
   }
+}
+
+/** The built-in YAML handler's plan: the targets of the rules that applied. */
+function planOf(
+  expansion: Pick<
+    Evaluation,
+    'event' | 'rules' | 'keys' | 'tags' | 'namespaces' | 'patterns' | 'versions'
+  >,
+): InvalidationPlan {
+  if (expansion.event === null || expansion.rules.length === 0) return emptyPlan();
+  return {
+    keys: expansion.keys,
+    tags: expansion.tags,
+    namespaces: expansion.namespaces,
+    patterns: expansion.patterns,
+    ...(expansion.versions.length > 0 ? { versions: expansion.versions } : {}),
+  };
 }
 
 /** The event with every column, for code handlers: decoded again when it was projected. */
