@@ -50,8 +50,11 @@ export function decodeMessage(message: KafkaMessage): ChangeEvent {
 
 /** Where `message` came from, for errors. */
 export function originOf(message: KafkaMessage): MessageOrigin {
+  const { topic, partition, offset } = message;
+  // A consumed message has both: one object, no spreads (this runs for every message).
+  if (partition !== undefined && offset !== undefined) return { topic, partition, offset };
   return {
-    topic: message.topic,
+    topic,
     ...(message.partition === undefined ? {} : { partition: message.partition }),
     ...(message.offset === undefined ? {} : { offset: message.offset }),
   };

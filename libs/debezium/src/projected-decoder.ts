@@ -141,7 +141,8 @@ function parseValue(bytes: Uint8Array | string | null): Record<string, unknown> 
  */
 function hasFractionOrExponent(text: string): boolean {
   DIGIT_THEN_FRACTION.lastIndex = 0;
-  while (DIGIT_THEN_FRACTION.exec(text) !== null) {
+  // `test` advances `lastIndex` like `exec` without building a match array per hit.
+  while (DIGIT_THEN_FRACTION.test(text)) {
     let i = DIGIT_THEN_FRACTION.lastIndex - 2;
     while (i >= 0 && isDigit(text.charCodeAt(i))) i -= 1;
     if (text[i] === '-') i -= 1;
