@@ -38,14 +38,17 @@ export class KeyDeleter {
 
   /** Unlinks `keys` and their lease keys. */
   async unlink(keys: Iterable<string>, withLeases = true): Promise<UnlinkResult> {
-    const distinct = [...new Set(keys)];
-    if (distinct.length === 0) return { requested: 0, removed: 0 };
     const client = this.client;
-    const batches = planUnlinkBatches(distinct, {
+    // The plan deduplicates; its arguments count each distinct key once (twice with its lease).
+    const batches = planUnlinkBatches(keys, {
       batchSize: this.batchSize,
       withLeases,
       ...(isCluster(client) ? { slotOf: keySlot } : {}),
     });
+    if (batches.length === 0) return { requested: 0, removed: 0 };
+    let args = 0;
+    for (const batch of batches) args += batch.keys.length;
+    const requested = withLeases ? args / 2 : args;
     const groups = isCluster(client)
       ? [...groupByNode(batches, (slot) => client.slots[slot]?.[0])]
       : [['standalone', batches] as const];
@@ -55,7 +58,7 @@ export class KeyDeleter {
       ),
       'UNLINK',
     );
-    return { requested: distinct.length, removed: removed.reduce((a, b) => a + b, 0) };
+    return { requested, removed: removed.reduce((a, b) => a + b, 0) };
   }
 
   // Slots missing from the client's map (a failover in progress): one command each, so ioredis

@@ -49,11 +49,21 @@ export function planUnlinkBatches(
   const batches: UnlinkBatch[] = [];
   for (const [slot, group] of bySlot) {
     for (const part of chunk(group, options.batchSize)) {
-      const args = options.withLeases === false ? part : part.flatMap((k) => [k, leaseKeyFor(k)]);
-      batches.push({ slot, keys: args });
+      batches.push({ slot, keys: options.withLeases === false ? part : withLeases(part) });
     }
   }
   return batches;
+}
+
+/** Each key followed by its lease, without a pair array per key. */
+function withLeases(keys: readonly string[]): string[] {
+  const args = new Array<string>(keys.length * 2);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    args[2 * i] = key;
+    args[2 * i + 1] = leaseKeyFor(key);
+  }
+  return args;
 }
 
 /**
