@@ -29,6 +29,23 @@ const IMAGES: Record<string, readonly ImageName[]> = {
   read: ['after'],
 };
 
+/** `<entity>.<verb>` of row changes, built once per entity and verb (its hash cached too). */
+const rowEventNames = new Map<string, Map<string, string>>();
+
+function rowEventName(entity: string, verb: string): string {
+  let byVerb = rowEventNames.get(entity);
+  if (byVerb === undefined) {
+    byVerb = new Map();
+    rowEventNames.set(entity, byVerb);
+  }
+  let name = byVerb.get(verb);
+  if (name === undefined) {
+    name = `${entity}.${verb}`;
+    byVerb.set(verb, name);
+  }
+  return name;
+}
+
 /** Names a decoded event; null for tombstones, heartbeats and tables no entity maps. */
 export function toEntityEvent(ruleSet: RuleSet, event: ChangeEvent): EntityEvent | null {
   switch (event.kind) {
@@ -64,7 +81,7 @@ export function toEntityEvent(ruleSet: RuleSet, event: ChangeEvent): EntityEvent
       const verb = VERBS[event.op];
       const images = IMAGES[verb] ?? [];
       return {
-        name: `${entity}.${verb}`,
+        name: rowEventName(entity, verb),
         entity,
         verb,
         before: event.before,
