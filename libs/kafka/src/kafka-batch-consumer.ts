@@ -34,7 +34,7 @@ export interface KafkaBatchConsumerConfig {
    * alive until every partition's batch is done, so V8 promotes them and the heap (with the
    * response buffers) grows by the fetch size many times over between full collections. At 1 MiB
    * the service peaked at 258–277 MiB RSS in the bench; at 256 KiB (about 350 Debezium updates of
-   * 700 bytes, close to a chunk) at under 244 MiB, with the same CPU per event. @default 262144
+   * 700 bytes, close to a chunk) at 223–253 MiB, with no more CPU per event. @default 262144
    */
   readonly maxBytesPerPartition?: number;
 }
