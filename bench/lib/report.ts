@@ -10,6 +10,9 @@ import type { BacklogResult } from '../sections/backlog.js';
 import type { ThroughputResult } from '../sections/throughput.js';
 import { formatInt, round } from './stats.js';
 
+/** The issues' memory target, 256 MB, in the MiB that VmHWM is reported in. */
+const RSS_LIMIT_MIB = 256e6 / 2 ** 20;
+
 export interface Target {
   target: string;
   measured: string;
@@ -64,7 +67,7 @@ export function targetsOf(result: BenchResult): Target[] {
     targets.push({
       target: `a ${formatInt(b.events)}-event backlog drains with peak RSS ≤ 256 MB`,
       measured: `${b.peakRssMiB} MiB, drained in ${b.drainSeconds} s (${formatInt(b.eventsPerSecond)} events/s)`,
-      met: b.peakRssMiB * 1.048576 <= 256,
+      met: b.peakRssMiB <= RSS_LIMIT_MIB,
     });
   }
   const at5000 = result.latency?.find((l) => l.offeredPerSecond === 5000);
@@ -118,8 +121,8 @@ export function targetsOf(result: BenchResult): Target[] {
   if (t !== null) {
     targets.push({
       target: 'peak RSS of the service ≤ 256 MB',
-      measured: `${round(t.service.peakRssMiB, 1)} MiB (VmHWM)`,
-      met: t.service.peakRssMiB <= 256,
+      measured: `${round(t.service.peakRssMiB, 1)} MiB (VmHWM; the limit is ${round(RSS_LIMIT_MIB, 1)} MiB)`,
+      met: t.service.peakRssMiB <= RSS_LIMIT_MIB,
     });
   }
   return targets;
