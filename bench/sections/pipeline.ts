@@ -186,18 +186,10 @@ export async function measurePipeline(
     const offered = await offerUpdates(catalog, ids, options.rate, options.seconds);
     const active = watcher;
     const running = service;
-    await waitFor(
-      () => {
-        running.assertAlive();
-        return [...offered.committedAt.keys()].every((id) => active.deletedAt.has(id));
-      },
-      {
-        what: `deletions of the ${offered.committedAt.size} updated rows`,
-        timeoutMs: options.drainTimeoutMs ?? options.timeoutMs,
-        intervalMs: 100,
-      },
-    ).catch((error: unknown) => {
-      options.log(`  ${String(error)}`);
+    await awaitDeletions(offered.committedAt, active, running, {
+      what: 'updated rows',
+      timeoutMs: options.drainTimeoutMs ?? options.timeoutMs,
+      log: options.log,
     });
     service.assertAlive();
     const consumerLag = await lag.stop();
@@ -295,7 +287,10 @@ async function probeStreaming(
   throw new Error(`no change streamed from ${catalog.name} after ${PROBES} probes`);
 }
 
-/** Paced updates that are not measured, then their deletions (a service too slow to finish them is left to the measurement). */
+/**
+ * Paced updates that are not measured, then their deletions (a service too slow to finish them
+ * is left to the measurement).
+ */
 async function warmUp(
   catalog: BenchCatalog,
   redis: Redis,
@@ -314,18 +309,28 @@ async function warmUp(
   const ids = Array.from({ length: options.count }, (_, i) => options.first + i);
   await setProductKeys(redis, prefix, ids);
   const offered = await offerUpdates(catalog, ids, options.rate, options.count / options.rate);
+  await awaitDeletions(offered.committedAt, watcher, service, { ...options, what: 'warm-up rows' });
+}
+
+/** Waits until every committed row's key is deleted; a timeout is logged, not thrown. */
+async function awaitDeletions(
+  committedAt: ReadonlyMap<number, number>,
+  watcher: DeletionWatcher,
+  service: ServiceProcess,
+  options: { what: string; timeoutMs: number; log: (line: string) => void },
+): Promise<void> {
   await waitFor(
     () => {
       service.assertAlive();
-      return [...offered.committedAt.keys()].every((id) => watcher.deletedAt.has(id));
+      return [...committedAt.keys()].every((id) => watcher.deletedAt.has(id));
     },
     {
-      what: `deletions of the ${offered.committedAt.size} warm-up rows`,
+      what: `deletions of the ${committedAt.size} ${options.what}`,
       timeoutMs: options.timeoutMs,
       intervalMs: 100,
     },
   ).catch((error: unknown) => {
-    options.log(`  warm-up: ${String(error)}`);
+    options.log(`  ${String(error)}`);
   });
 }
 
