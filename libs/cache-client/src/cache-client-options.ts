@@ -1,5 +1,5 @@
 import type { CacheVersionInput } from '#cache-keys';
-import { InvalidatorError } from '#errors';
+import { CacheClientOptionsError } from './cache-client.errors.js';
 import type { CacheCounters } from './cache-counters.js';
 import { JsonSerializer, type Serializer } from './json-serializer.js';
 
@@ -59,13 +59,6 @@ export interface CacheGetOptions<T = unknown> {
    * select it as text or as epoch microseconds. @default undefined (unversioned entries)
    */
   version?: (value: T) => CacheVersionInput | null;
-}
-
-/** The options are not usable; names the option. */
-export class CacheClientOptionsError extends InvalidatorError {
-  constructor(message: string) {
-    super('CACHE_CLIENT_OPTIONS', message, { retriable: false });
-  }
 }
 
 export type ResolvedCacheOptions = Required<Omit<CacheClientOptions, 'counters'>> &

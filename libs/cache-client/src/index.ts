@@ -1,9 +1,6 @@
 export { CacheClient } from './cache-client.js';
-export {
-  CacheClientOptionsError,
-  type CacheClientOptions,
-  type CacheGetOptions,
-} from './cache-client-options.js';
+export { type CacheClientOptions, type CacheGetOptions } from './cache-client-options.js';
+export { CacheClientOptionsError } from './cache-client.errors.js';
 export {
   CACHE_EVENTS,
   MemoryCacheCounters,

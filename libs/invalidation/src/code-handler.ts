@@ -1,4 +1,3 @@
-import { describeError, InvalidatorError } from '#errors';
 import type { InvalidationPlan, PLAN_TARGETS } from './invalidation-plan.js';
 import type { DecodedChange } from './decoded-change.js';
 import type { ConsumedMessage } from './partition-batch-types.js';
@@ -28,18 +27,3 @@ export interface CodeHandlerRegistry {
 
 /** A registry without handlers: the YAML rules alone. */
 export const noCodeHandlers: CodeHandlerRegistry = { handlersFor: () => [] };
-
-/** A code handler failed for good (or returned something that is not targets). */
-export class CodeHandlerError extends InvalidatorError {
-  constructor(
-    /** The handler's name, written to the dead letter's `invalidator.error.handler` header. */
-    readonly handler: string,
-    event: string,
-    cause: unknown,
-  ) {
-    super('HANDLER_FAILED', `handler ${handler} failed on ${event}: ${describeError(cause)}`, {
-      retriable: false,
-      cause,
-    });
-  }
-}

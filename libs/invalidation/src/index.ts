@@ -22,8 +22,8 @@ export {
 } from './message-outcome.js';
 export { MessagePreparer, type PrepareContext } from './message-preparer.js';
 export { nameChange, type DecodedChange, type NameableEvent } from './decoded-change.js';
+export { CodeHandlerError } from './invalidation.errors.js';
 export {
-  CodeHandlerError,
   noCodeHandlers,
   type CodeHandler,
   type CodeHandlerRegistry,

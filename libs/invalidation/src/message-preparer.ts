@@ -10,12 +10,12 @@ import {
   type RuleSet,
 } from '#rules';
 import {
-  CodeHandlerError,
   noCodeHandlers,
   type CodeHandler,
   type CodeHandlerRegistry,
   type InvalidationTargets,
 } from './code-handler.js';
+import { CodeHandlerError } from './invalidation.errors.js';
 import { nameChange, type DecodedChange, type NameableEvent } from './decoded-change.js';
 import { emptyPlan, isEmptyPlan, mergeTargets, type MessageOutcome } from './message-outcome.js';
 import type { ConsumedMessage } from './partition-batch-types.js';

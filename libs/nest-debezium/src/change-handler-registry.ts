@@ -8,7 +8,7 @@ import {
   type DecodedChange,
   type InvalidationTargets,
 } from '#invalidation';
-import { InvalidatorError } from '#errors';
+import { HandlerResultError, HiddenHandlerError } from './nest-debezium.errors.js';
 import { DebeziumContext } from './debezium-context.js';
 import { matchesEventPattern } from './event-pattern-matcher.js';
 import { CHANGE_HANDLER_NAME } from './on-change.decorator.js';
@@ -84,27 +84,12 @@ function isNestRpcError(error: unknown): error is { status: 'error'; message: un
   );
 }
 
-/** A handler failed and Nest's default RPC exception filter replaced its error. */
-class HiddenHandlerError extends InvalidatorError {
-  constructor(message: unknown) {
-    super(
-      'HANDLER_FAILED',
-      `the handler threw (Nest reported "${String(message)}"; decorate it with @OnChange, or apply ChangeHandlerErrorFilter, to keep the original error and its retriable flag)`,
-      { retriable: false },
-    );
-  }
-}
-
 /** Checks what a handler returned: nothing, or `{ keys?, tags?, patterns? }` of strings. */
 function toTargets(name: string, value: unknown): InvalidationTargets | undefined {
   if (value === undefined || value === null) return undefined;
   const problem = targetsProblem(value);
   if (problem === null) return value;
-  throw new InvalidatorError(
-    'HANDLER_RESULT_INVALID',
-    `handler ${name} returned ${problem}; expected nothing or { keys?, tags?, patterns? } of string arrays`,
-    { retriable: false },
-  );
+  throw new HandlerResultError(name, problem);
 }
 
 function targetsProblem(value: unknown): string | null {
