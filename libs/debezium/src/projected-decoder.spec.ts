@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { projectBytes } from './byte-projection.js';
 import {
   decodeMessage,
   decodeProjected,
@@ -36,6 +37,20 @@ function pick(row: Row | null, columns: ReadonlySet<string>): Row | null {
  * whether it projected (so a test can check it did not only fall back).
  */
 function expectAgreement(message: KafkaMessage, columns: ReadonlySet<string> | undefined): boolean {
+  // A string value goes through JSON.parse; as bytes (what Kafka gives) it is read in place.
+  const asBytes = {
+    ...message,
+    value: typeof message.value === 'string' ? Buffer.from(message.value) : message.value,
+  };
+  const parsed = expectAgreementOf(message, columns);
+  const read = expectAgreementOf(asBytes, columns);
+  return parsed || read;
+}
+
+function expectAgreementOf(
+  message: KafkaMessage,
+  columns: ReadonlySet<string> | undefined,
+): boolean {
   const full = outcome(() => decodeMessage(message));
   const projected = outcome(() => decodeProjected(message, () => columns));
   if ('error' in full || 'error' in projected || full.kind !== 'row' || projected.kind !== 'row') {
@@ -347,5 +362,135 @@ describe('decodeProjected', () => {
     const value = `{"op":"c","after":{"id":${deep}},"source":{"schema":"s","table":"t"}}`;
     const decode = () => decodeProjected({ topic: 't', key: null, value }, () => new Set(['id']));
     expect(decode).toThrow(DecodeError);
+  });
+
+  it('reads the bytes in place for most random envelopes, exactly as the full decoder', () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(envelope, space, projection, (value, s, columns) => {
+        const bytes = Buffer.from(write(toLiteral(value), s));
+        const parts = projectBytes(bytes, () => columns);
+        if (parts === undefined) return;
+        taken += 1;
+        const full = outcome(() =>
+          decodeMessage({ topic: 'catalog.public.products', key: null, value: bytes }),
+        );
+        if ('error' in full) {
+          // Only the shape checks the caller makes after reading (op, required image) fail here.
+          expect(full.error).toBe('DEBEZIUM_UNEXPECTED_SHAPE');
+          const required = parts.op === 'd' ? parts.before : parts.after;
+          expect(!['c', 'u', 'd', 'r'].includes(parts.op) || required === null).toBe(true);
+          return;
+        }
+        if (full.kind !== 'row' && full.kind !== 'truncate') throw new Error(`got ${full.kind}`);
+        expect(parts.op).toBe(full.op);
+        expect(parts.table).toBe(full.table);
+        expect(parts.source).toEqual(pick(full.source.raw, SOURCE_FIELDS));
+        if (full.kind === 'row') {
+          expect(parts.before).toEqual(pick(full.before, columns));
+          // The full decoder fills an update's unchanged TOASTed values; compare the others.
+          if (full.op !== 'u') expect(parts.after).toEqual(pick(full.after, columns));
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    // Most are taken: fractions and long integers no longer send a value elsewhere.
+    expect(taken).toBeGreaterThan(1500);
+  });
+
+  it('takes no value that is not UTF-8 JSON, whatever byte is changed', () => {
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    let taken = 0;
+    fc.assert(
+      fc.property(
+        envelope,
+        fc.nat(),
+        fc.integer({ min: 0, max: 255 }),
+        fc.boolean(),
+        (value, at, byte, insert) => {
+          const bytes = Buffer.from(write(toLiteral(value), ''));
+          const cut = at % bytes.length;
+          const changed = insert
+            ? Buffer.concat([bytes.subarray(0, cut), Buffer.from([byte]), bytes.subarray(cut)])
+            : Buffer.from(bytes).fill(byte, cut, cut + 1);
+          if (projectBytes(changed, () => new Set(['id', 'name'])) === undefined) return;
+          taken += 1;
+          expect(() => JSON.parse(utf8.decode(changed)) as unknown).not.toThrow();
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    expect(taken).toBeGreaterThan(100);
+  });
+
+  it('refuses malformed UTF-8 in any string, as the fatal decoder does', () => {
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    const sequences = [
+      [0x80],
+      [0xbf],
+      [0xc0, 0x80],
+      [0xc1, 0xbf],
+      [0xc2],
+      [0xe0, 0x9f, 0x80],
+      [0xed, 0xa0, 0x80],
+      [0xef, 0xbf],
+      [0xf0, 0x8f, 0x80, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xf5, 0x80, 0x80, 0x80],
+      [0xff],
+      [0xc3, 0xa9],
+      [0xe2, 0x82, 0xac],
+      [0xf0, 0x9d, 0x84, 0x9e],
+      [0xed, 0x9f, 0xbf],
+    ];
+    for (const sequence of sequences) {
+      for (const where of ['name', 'other']) {
+        const value = Buffer.concat([
+          Buffer.from(`{"op":"c","after":{"id":1,"${where}":"a`),
+          Buffer.from(sequence),
+          Buffer.from('b"},"source":{"schema":"s","table":"t"}}'),
+        ]);
+        let valid = true;
+        try {
+          utf8.decode(value);
+        } catch {
+          valid = false;
+        }
+        const parts = projectBytes(value, () => new Set(['id', 'name']));
+        expect(parts !== undefined, `${where} ${Buffer.from(sequence).toString('hex')}`).toBe(
+          valid,
+        );
+        expectAgreement({ topic: 't', key: null, value }, new Set(['id', 'name']));
+      }
+    }
+  });
+
+  it('leaves an escaped member name to JSON.parse, which gives it its meaning', () => {
+    const value = Buffer.from(
+      '{"op":"u","\\u006fp":"c","after":{"id":1,"\\u0069d":2},"source":{"schema":"s","table":"t"}}',
+    );
+    expect(projectBytes(value, () => new Set(['id']))).toBeUndefined();
+    expect(decodeProjected({ topic: 't', key: null, value }, () => new Set(['id']))).toMatchObject({
+      op: 'c',
+      after: { id: 2n },
+      partial: true,
+    });
+  });
+
+  it('reads exact numbers from their literals: long integers, fractions, exponents', () => {
+    const value = Buffer.from(
+      '{"op":"c","after":{"id":123456789012345678901,"price":12.50,"w":1E3,"z":-0,"s":"a\\"é"},' +
+        '"source":{"schema":"s","table":"t","lsn":18446744073709551615,"ts_ms":1.5}}',
+    );
+    const parts = projectBytes(value, () => new Set(['id', 'price', 'w', 'z', 's']));
+    expect(parts?.after).toEqual({
+      id: 123456789012345678901n,
+      price: 12.5,
+      w: 1000,
+      z: 0n,
+      s: 'a"é',
+    });
+    expect(parts?.source).toMatchObject({ lsn: 18446744073709551615n, ts_ms: 1.5 });
+    expectAgreement({ topic: 't', key: null, value }, new Set(['id', 'price', 'w', 'z', 's']));
   });
 });

@@ -15,6 +15,7 @@ import {
   originOf,
   UNAVAILABLE_VALUE,
 } from './debezium-decoder.js';
+import { projectBytes, SOURCE_FIELDS, type ProjectedParts } from './byte-projection.js';
 
 /**
  * The columns of a table's row images that the caller reads, by schema-qualified table
@@ -31,20 +32,6 @@ const DIGIT_THEN_FRACTION = /\d[.eE]/g;
 /** Integers below this are exact in a double: `BigInt(value)` is the literal's own value. */
 const EXACT_BELOW = 1e15;
 
-/** The members of `source` that `SourceInfo` types; a partial event's `source.raw` has only these. */
-const SOURCE_FIELDS = [
-  'version',
-  'connector',
-  'name',
-  'ts_ms',
-  'snapshot',
-  'db',
-  'schema',
-  'table',
-  'txId',
-  'lsn',
-] as const;
-
 /** Thrown where the projection cannot be exact; the full decoder takes the message. */
 class NotProjectable extends Error {}
 const NOT_PROJECTABLE = new NotProjectable('not projectable');
@@ -52,14 +39,18 @@ const NOT_PROJECTABLE = new NotProjectable('not projectable');
 /**
  * Decodes one Debezium message like {@link decodeMessage}, but turns of each row image only the
  * columns `columnsOf` names for its table into column values, and of `source` only the fields
- * `SourceInfo` types. The value is parsed by `JSON.parse`; when the text has no number literal
- * with a fraction or an exponent, every number is an integer literal and each one read is exact
- * as a `bigint` if below 10^15. The result is a row event with `partial: true`; everything else
- * is what the full decoder gives.
+ * `SourceInfo` types. The result is a row event with `partial: true`; everything else is what
+ * the full decoder gives.
+ *
+ * A value's bytes are read in place ({@link projectBytes}: the whole value validated as UTF-8
+ * JSON, only what is read materialised, numbers exact from their literals). What that does not
+ * take (a string value, a byte-order mark, an escaped member name, deep nesting) is parsed by
+ * `JSON.parse`: when the text has no number literal with a fraction or an exponent, every number
+ * is an integer literal and each one read is exact as a `bigint` if below 10^15.
  *
  * Anything unusual goes to the full decoder, which gives the full event or the same
- * `DecodeError` as always: a value that is not UTF-8 or not JSON, a fraction or exponent literal
- * anywhere, a number read that is 10^15 or more, an object or array in a projected column, the
+ * `DecodeError` as always: a value that is not UTF-8 or not JSON, on the `JSON.parse` path a
+ * fraction or exponent literal anywhere or a number read of 10^15 or more, an object or array in a projected column, the
  * `schema`/`payload` envelope, heartbeats, domain events, truncates, an unknown op, a missing
  * image, a table whose columns are not known.
  *
@@ -88,19 +79,13 @@ function projectedRow(
   key: Row | null,
   columnsOf: ColumnProjection,
 ): ChangeEvent | undefined {
-  const { topic } = message;
-  if (topic.startsWith(HEARTBEAT_TOPIC_PREFIX)) return undefined;
-  const value = parseValue(message.value);
-  if (value === undefined || 'payload' in value) return undefined;
-  const { op, source } = value;
-  if (typeof op !== 'string' || !ROW_OPS.has(op) || !isRecord(source)) return undefined;
-  const { schema, table: tableName } = source;
-  if (typeof schema !== 'string' || typeof tableName !== 'string') return undefined;
-  const table = `${schema}.${tableName}`;
-  const columns = columnsOf(table);
-  if (columns === undefined) return undefined;
-  const before = project(value.before, columns);
-  const after = project(value.after, columns);
+  const { topic, value } = message;
+  if (topic.startsWith(HEARTBEAT_TOPIC_PREFIX) || value === null) return undefined;
+  const parts =
+    (typeof value === 'string' ? undefined : projectBytes(value, columnsOf)) ??
+    projectParsed(value, columnsOf);
+  if (parts === undefined || !ROW_OPS.has(parts.op)) return undefined;
+  const { op, table, before, after } = parts;
   if (op === 'u') fillUnchanged(after, before);
   if ((op === 'd' ? before : after) === null) return undefined;
   return {
@@ -111,15 +96,41 @@ function projectedRow(
     key,
     before,
     after,
-    source: decodeSource(typedSource(source), origin),
-    tsMs: millis(exact(value.ts_ms)),
+    source: decodeSource(parts.source, origin),
+    tsMs: millis(parts.tsMs),
     partial: true,
   };
 }
 
+/**
+ * The parts through `JSON.parse`, for what {@link projectBytes} does not take (a string value,
+ * a byte-order mark, escaped member names, deep nesting).
+ */
+function projectParsed(
+  bytes: Uint8Array | string,
+  columnsOf: ColumnProjection,
+): ProjectedParts | undefined {
+  const value = parseValue(bytes);
+  if (value === undefined || 'payload' in value) return undefined;
+  const { op, source } = value;
+  if (typeof op !== 'string' || !isRecord(source)) return undefined;
+  const { schema, table: tableName } = source;
+  if (typeof schema !== 'string' || typeof tableName !== 'string') return undefined;
+  const table = `${schema}.${tableName}`;
+  const columns = columnsOf(table);
+  if (columns === undefined) return undefined;
+  return {
+    op,
+    table,
+    before: project(value.before, columns),
+    after: project(value.after, columns),
+    source: typedSource(source),
+    tsMs: exact(value.ts_ms),
+  };
+}
+
 /** The value as `JSON.parse` gives it, when it is an object whose numbers are all integers. */
-function parseValue(bytes: Uint8Array | string | null): Record<string, unknown> | undefined {
-  if (bytes === null) return undefined;
+function parseValue(bytes: Uint8Array | string): Record<string, unknown> | undefined {
   let text: string;
   let parsed: unknown;
   try {
