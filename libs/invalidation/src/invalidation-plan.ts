@@ -1,6 +1,6 @@
 import type { KeyVersion } from '#cache-keys';
 
-/** The target lists of a plan: each is coalesced the same way (distinct entries, sorted). */
+/** The target lists of a plan: each is coalesced the same way (distinct entries, first seen first). */
 export const PLAN_TARGETS = ['keys', 'tags', 'namespaces', 'patterns'] as const;
 
 /**

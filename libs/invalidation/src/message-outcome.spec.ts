@@ -4,15 +4,15 @@ import { coalescePlans, isEmptyPlan } from './message-outcome.js';
 const empty = { keys: [], tags: [], namespaces: [], patterns: [] };
 
 describe('coalescePlans', () => {
-  it('unions every field, each value once, sorted', () => {
+  it('unions every field, each value once, in the order first seen', () => {
     const plan = coalescePlans([
       { keys: ['b', 'a'], tags: ['t'], namespaces: ['search'], patterns: [] },
       { keys: ['a'], tags: [], namespaces: ['cat:7', 'search'], patterns: ['p:*'] },
     ]);
     expect(plan).toEqual({
-      keys: ['a', 'b'],
+      keys: ['b', 'a'],
       tags: ['t'],
-      namespaces: ['cat:7', 'search'],
+      namespaces: ['search', 'cat:7'],
       patterns: ['p:*'],
     });
   });
