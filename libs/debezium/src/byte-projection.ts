@@ -151,8 +151,10 @@ class ValueReader {
   private integer = false;
   /** After {@link memberName}: the index after the name's closing quote. */
   private nameEnd = 0;
-  /** After {@link readMembers}: the index after the object. */
+  /** After {@link readMembers} or {@link image}: the index after the value. */
   private objectEnd = 0;
+  /** The projection of the last value read. */
+  private lastProjection: Projection | undefined;
   private readonly sourceStrings = new RepeatedStrings();
 
   project(
@@ -179,6 +181,11 @@ class ValueReader {
     let source: Record<string, ColumnValue> | undefined;
     let before = -1;
     let after = -1;
+    // Debezium writes the images before `source`, which names the table: they are read with the
+    // projection this reader used last (mostly one table per topic), and again if it differs.
+    const guess = this.lastProjection;
+    let beforeRow: Record<string, ColumnValue> | null | undefined = null;
+    let afterRow: Record<string, ColumnValue> | null | undefined = null;
     at = this.skipSpace(at + 1);
     for (;;) {
       const valueAt = this.memberName(at);
@@ -189,6 +196,17 @@ class ValueReader {
         source = {};
         if (!this.readMembers(valueAt, SOURCE_PROJECTION, source, this.sourceStrings)) {
           return undefined;
+        }
+        at = this.objectEnd;
+      } else if ((member === TOP_BEFORE || member === TOP_AFTER) && guess !== undefined) {
+        const row = this.image(valueAt, guess);
+        if (row === undefined) return undefined;
+        if (member === TOP_BEFORE) {
+          before = valueAt;
+          beforeRow = row;
+        } else {
+          after = valueAt;
+          afterRow = row;
         }
         at = this.objectEnd;
       } else {
@@ -215,19 +233,29 @@ class ValueReader {
     const columns = columnsOf(table);
     const projection = columns === undefined ? undefined : projectionOf(columns);
     if (projection === undefined) return undefined;
-    const beforeRow = before < 0 ? null : this.image(before, projection);
-    const afterRow = after < 0 ? null : this.image(after, projection);
-    if (beforeRow === undefined || afterRow === undefined) return undefined;
+    if (projection !== guess) {
+      this.lastProjection = projection;
+      beforeRow = before < 0 ? null : this.image(before, projection);
+      afterRow = after < 0 ? null : this.image(after, projection);
+      if (beforeRow === undefined || afterRow === undefined) return undefined;
+    }
     return { op, table, before: beforeRow, after: afterRow, source, tsMs };
   }
 
-  /** The projected columns of the image at `at`; null for null, undefined when not taken. */
+  /**
+   * The projected columns of the image at `at`, validated; null for null, undefined when not
+   * taken. Sets {@link objectEnd}.
+   */
   private image(
     at: number,
     projection: Projection,
   ): Record<string, ColumnValue> | null | undefined {
     const first = this.bytes[at];
-    if (first === LOWER_N) return null;
+    if (first === LOWER_N) {
+      if (!this.literalAt(at, NULL)) return undefined;
+      this.objectEnd = at + NULL.length;
+      return null;
+    }
     if (first !== OPEN_BRACE) return undefined;
     const row: Record<string, ColumnValue> = {};
     return this.readMembers(at, projection, row, null) ? row : undefined;
