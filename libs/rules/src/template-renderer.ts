@@ -54,6 +54,11 @@ export function renderTemplate(
   out: Set<string>,
 ): void {
   const { literals, placeholders } = template;
+  const single = placeholders[0];
+  if (placeholders.length === 1 && single !== undefined) {
+    renderSingle(template, single, scope, out);
+    return;
+  }
   for (const image of imagesFor(template.perImage, template.placeholders, template.source, scope)) {
     let text = literals[0] ?? '';
     let complete = true;
@@ -68,6 +73,28 @@ export function renderTemplate(
       text += (template.glob ? escapeGlob(raw) : raw) + (literals[i + 1] ?? '');
     }
     if (complete) out.add(checkedLength(text, scope, template.source));
+  }
+}
+
+/**
+ * {@link renderTemplate} for one placeholder, the common case: an image whose value is the same
+ * as the previous image's (an update that kept the id) is not rendered again, its text is in
+ * `out` already.
+ */
+function renderSingle(
+  template: CompiledTemplate,
+  placeholder: Placeholder,
+  scope: RenderScope,
+  out: Set<string>,
+): void {
+  let previous: Resolved = SKIPPED;
+  for (const image of imagesFor(template.perImage, template.placeholders, template.source, scope)) {
+    const resolved = resolve(placeholder, image, scope, template.source);
+    if (resolved === SKIPPED || resolved === previous) continue;
+    previous = resolved;
+    const raw = typeof resolved === 'string' ? resolved : resolved.toString();
+    const text = `${template.literals[0] ?? ''}${template.glob ? escapeGlob(raw) : raw}${template.literals[1] ?? ''}`;
+    out.add(checkedLength(text, scope, template.source));
   }
 }
 
