@@ -139,6 +139,22 @@ export function projectBytes(
   return reader.project(bytes, columnsOf);
 }
 
+/**
+ * A message key as {@link projectBytes} reads a value: a flat JSON object of scalars becomes the
+ * row of key columns the full decoder gives. Undefined for anything else (the caller decodes it
+ * the full way): not an object, an object or array member, an escaped or non-ASCII member name, a
+ * member named `__proto__`, `schema` or `payload` (the converter's envelope), invalid JSON.
+ */
+export function keyBytes(key: Uint8Array): Row | undefined {
+  const bytes = Buffer.isBuffer(key)
+    ? key
+    : Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+  return reader.key(bytes);
+}
+
+/** Key member names the full decoder treats specially: left to it. */
+const KEY_NAMES_NOT_READ = [name('__proto__'), name('schema'), name('payload')];
+
 /** One value at a time, synchronously: its scan state lives in fields, not in result objects. */
 class ValueReader {
   private bytes: Buffer = Buffer.alloc(0);
@@ -156,6 +172,8 @@ class ValueReader {
   /** The projection of the last value read. */
   private lastProjection: Projection | undefined;
   private readonly sourceStrings = new RepeatedStrings();
+  /** Key column names, by position: the same few for every message of a table. */
+  private readonly keyNames = new RepeatedStrings();
 
   project(
     bytes: Buffer,
@@ -168,6 +186,39 @@ class ValueReader {
     } finally {
       this.bytes = EMPTY;
     }
+  }
+
+  key(bytes: Buffer): Row | undefined {
+    this.bytes = bytes;
+    this.end = bytes.length;
+    try {
+      return this.flatObject();
+    } finally {
+      this.bytes = EMPTY;
+    }
+  }
+
+  private flatObject(): Row | undefined {
+    const { bytes } = this;
+    let at = this.skipSpace(0);
+    if (bytes[at] !== OPEN_BRACE) return undefined;
+    const row: Record<string, ColumnValue> = {};
+    at = this.skipSpace(at + 1);
+    if (bytes[at] === CLOSE_BRACE) return this.skipSpace(at + 1) === this.end ? row : undefined;
+    for (let member = 0; ; member += 1) {
+      const valueAt = this.memberName(at);
+      if (valueAt < 0 || this.escaped || this.wide) return undefined;
+      if (this.matchName(at, KEY_NAMES_NOT_READ) >= 0) return undefined;
+      const column = this.keyNames.read(member, bytes, at + 1, this.nameEnd - 1);
+      const value = this.scalar(valueAt, null, 0);
+      if (value === undefined) return undefined;
+      row[column] = value;
+      at = this.skipSpace(this.scalarEnd);
+      if (bytes[at] === CLOSE_BRACE) break;
+      if (bytes[at] !== COMMA) return undefined;
+      at = this.skipSpace(at + 1);
+    }
+    return this.skipSpace(at + 1) === this.end ? row : undefined;
   }
 
   private top(

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { projectBytes } from './byte-projection.js';
+import { keyBytes, projectBytes } from './byte-projection.js';
+import { decodeKey } from './debezium-decoder.js';
 import {
   decodeMessage,
   decodeProjected,
@@ -495,5 +496,40 @@ describe('decodeProjected', () => {
     });
     expect(parts?.source).toMatchObject({ lsn: 18446744073709551615n, ts_ms: 1.5 });
     expectAgreement({ topic: 't', key: null, value }, new Set(['id', 'price', 'w', 'z', 's']));
+  });
+
+  it('reads flat keys in place, exactly as the full decoder does', () => {
+    const name = fc.oneof(column, fc.constantFrom('schema', 'payload', '0', '\u00e9', 'a"b'));
+    const key = fc.dictionary(name, fc.oneof(leaf, leaf, leaf, nested), { maxKeys: 4 });
+    let taken = 0;
+    fc.assert(
+      fc.property(key, space, (value, s) => {
+        const bytes = Buffer.from(write(toLiteral(value), s));
+        const row = keyBytes(bytes);
+        if (row === undefined) return;
+        taken += 1;
+        const message = { topic: 't', key: bytes, value: null };
+        expect(row).toEqual(decodeKey(message, { topic: 't' }));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(taken).toBeGreaterThan(800);
+  });
+
+  it('leaves the converter envelope and odd keys to the full decoder', () => {
+    for (const text of [
+      '{"schema":{"type":"struct"},"payload":{"id":1}}',
+      '{"id":{"nested":1}}',
+      '{"\\u0069d":1}',
+      '[1]',
+      '{"id":1',
+      '{"id":1}x',
+    ]) {
+      expect(keyBytes(Buffer.from(text)), text).toBeUndefined();
+    }
+    expect(keyBytes(Buffer.from(' {"id":777, "region" : "eu"} '))).toEqual({
+      id: 777n,
+      region: 'eu',
+    });
   });
 });

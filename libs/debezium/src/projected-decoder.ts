@@ -15,7 +15,7 @@ import {
   originOf,
   UNAVAILABLE_VALUE,
 } from './debezium-decoder.js';
-import { projectBytes, SOURCE_FIELDS, type ProjectedParts } from './byte-projection.js';
+import { keyBytes, projectBytes, SOURCE_FIELDS, type ProjectedParts } from './byte-projection.js';
 
 /**
  * The columns of a table's row images that the caller reads, by schema-qualified table
@@ -63,7 +63,10 @@ const NOT_PROJECTABLE = new NotProjectable('not projectable');
 export function decodeProjected(message: KafkaMessage, columnsOf: ColumnProjection): ChangeEvent {
   const origin = originOf(message);
   // The key first, as the full decoder does, so a bad key fails the same way.
-  const key = decodeKey(message, origin);
+  const bytes = message.key;
+  const key =
+    (bytes === null || typeof bytes === 'string' ? undefined : keyBytes(bytes)) ??
+    decodeKey(message, origin);
   try {
     const event = projectedRow(message, origin, key, columnsOf);
     if (event !== undefined) return event;
