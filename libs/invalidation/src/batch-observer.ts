@@ -20,8 +20,12 @@ export type ProgressKind =
 
 /** What the processor reports, for metrics and logs. Every method must be cheap and not throw. */
 export interface BatchObserver {
-  /** One call per message, once its outcome is applied and its offset resolved. */
-  outcome(outcome: MessageOutcome): void;
+  /**
+   * The outcomes of a chunk's messages, in order, once applied and their offsets resolved (one
+   * call per chunk, so an observer can count them without work per message); also one message
+   * dead-lettered after its sweep failed.
+   */
+  outcomes(outcomes: readonly MessageOutcome[]): void;
   /**
    * One call per applied chunk, with the time from its first message's preparation to its
    * resolution, retries included. `lagMs` holds commit-to-acknowledgement lags of its changes.
@@ -43,7 +47,7 @@ export interface BatchObserver {
 
 /** An observer that ignores everything, for tests and tools. */
 export const silentObserver: BatchObserver = {
-  outcome: () => undefined,
+  outcomes: () => undefined,
   applied: () => undefined,
   retrying: () => undefined,
   redisHealthy: () => undefined,

@@ -237,7 +237,9 @@ describe('PartitionBatchProcessor', () => {
     const outcomes: string[] = [];
     const observer: BatchObserver = {
       ...silentObserver,
-      outcome: (o) => outcomes.push(o.kind === 'ignore' ? o.reason : o.kind),
+      outcomes: (chunk) => {
+        for (const o of chunk) outcomes.push(o.kind === 'ignore' ? o.reason : o.kind);
+      },
     };
     const { processor, applied } = setup({ observer });
     const heartbeat = { ...message('{"ts_ms":1}'), topic: '__debezium-heartbeat.catalog' };

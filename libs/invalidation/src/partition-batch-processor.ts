@@ -242,7 +242,7 @@ export class PartitionBatchProcessor {
     watermark.add(last.offset, sweeps?.done ?? null, sweeps?.held ?? 0);
     this.deps.observer.progress('resolved', batch.topic, batch.partition, last.offset);
     this.deps.observer.applied(counts, this.clock() - prepared.startedMs, lagMs);
-    for (const outcome of outcomes) this.deps.observer.outcome(outcome);
+    this.deps.observer.outcomes(outcomes);
   }
 
   /**
@@ -341,7 +341,7 @@ export class PartitionBatchProcessor {
         this.deps.observer.retrying('dead-letter produce', retryError, attempt, delayMs);
       },
     });
-    this.deps.observer.outcome({ kind: 'dead-letter', message, event: null, error });
+    this.deps.observer.outcomes([{ kind: 'dead-letter', message, event: null, error }]);
   }
 
   /** Waits (heartbeating) while too many applied messages wait on sweeps. */
