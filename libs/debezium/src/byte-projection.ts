@@ -133,10 +133,7 @@ export function projectBytes(
   value: Uint8Array,
   columnsOf: (table: string) => ReadonlySet<string> | undefined,
 ): ProjectedParts | undefined {
-  const bytes = Buffer.isBuffer(value)
-    ? value
-    : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  return reader.project(bytes, columnsOf);
+  return reader.project(value, columnsOf);
 }
 
 /**
@@ -146,10 +143,7 @@ export function projectBytes(
  * member named `__proto__`, `schema` or `payload` (the converter's envelope), invalid JSON.
  */
 export function keyBytes(key: Uint8Array): Row | undefined {
-  const bytes = Buffer.isBuffer(key)
-    ? key
-    : Buffer.from(key.buffer, key.byteOffset, key.byteLength);
-  return reader.key(bytes);
+  return reader.key(key);
 }
 
 /** Key member names the full decoder treats specially: left to it. */
@@ -157,7 +151,7 @@ const KEY_NAMES_NOT_READ = [name('__proto__'), name('schema'), name('payload')];
 
 /** One value at a time, synchronously: its scan state lives in fields, not in result objects. */
 class ValueReader {
-  private bytes: Buffer = Buffer.alloc(0);
+  private bytes: Buffer = EMPTY;
   private end = 0;
   /** The last string scanned had an escape. */
   private escaped = false;
@@ -176,26 +170,36 @@ class ValueReader {
   private readonly keyNames = new RepeatedStrings();
 
   project(
-    bytes: Buffer,
+    value: Uint8Array,
     columnsOf: (table: string) => ReadonlySet<string> | undefined,
   ): ProjectedParts | undefined {
-    this.bytes = bytes;
-    this.end = bytes.length;
+    this.begin(value);
     try {
       return this.top(columnsOf);
     } finally {
-      this.bytes = EMPTY;
+      this.finish();
     }
   }
 
-  key(bytes: Buffer): Row | undefined {
-    this.bytes = bytes;
-    this.end = bytes.length;
+  key(value: Uint8Array): Row | undefined {
+    this.begin(value);
     try {
       return this.flatObject();
     } finally {
-      this.bytes = EMPTY;
+      this.finish();
     }
+  }
+
+  private begin(value: Uint8Array): void {
+    this.bytes = Buffer.isBuffer(value)
+      ? value
+      : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    this.end = this.bytes.length;
+  }
+
+  /** Drops the value, so the reader does not keep a fetch response alive. */
+  private finish(): void {
+    this.bytes = EMPTY;
   }
 
   private flatObject(): Row | undefined {

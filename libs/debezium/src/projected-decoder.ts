@@ -50,9 +50,9 @@ const NOT_PROJECTABLE = new NotProjectable('not projectable');
  *
  * Anything unusual goes to the full decoder, which gives the full event or the same
  * `DecodeError` as always: a value that is not UTF-8 or not JSON, on the `JSON.parse` path a
- * fraction or exponent literal anywhere or a number read of 10^15 or more, an object or array in a projected column, the
- * `schema`/`payload` envelope, heartbeats, domain events, truncates, an unknown op, a missing
- * image, a table whose columns are not known.
+ * fraction or exponent literal anywhere or a number read of 10^15 or more, an object or array in
+ * a projected column, the `schema`/`payload` envelope, heartbeats, domain events, truncates, an
+ * unknown op, a missing image, a table whose columns are not known.
  *
  * One difference: a member the rules do not read that nests deeper than the full decoder's
  * recursion allows (tens of thousands of levels; still valid JSON) is decoded here, where the full
