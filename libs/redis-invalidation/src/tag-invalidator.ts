@@ -51,20 +51,22 @@ export interface TagResult {
 // removed from the set, atomically. No member is ever unfiled before (or without) being deleted.
 // It stops taking tags once `budget` members were found, so no step holds Redis for longer than
 // about one page, while a round of small tags costs one script call instead of one per tag.
-// KEYS: tag sets. ARGV[1]: member budget (also the COUNT hint), ARGV[1 + i]: cursor of KEYS[i].
-// Replies {taken, found, removed, cursor of KEYS[1], ..., cursor of KEYS[taken]}, or
-// {'WRONGTYPE', i, type} before touching KEYS[i] when it holds something else than a set.
+// KEYS: tag sets. ARGV[1]: member budget (also the COUNT hint). ARGV[2]: how many of the first
+// KEYS resume a scan; ARGV[2 + i]: the cursor of KEYS[i] for those, the others start at 0.
+// Replies {taken, found, removed, i, cursor, ...} with a pair for each taken tag not finished
+// (most finish in one page: a short reply), or {'WRONGTYPE', i, type} before touching KEYS[i]
+// when it holds something else than a set. Arguments and reply items each cost the client
+// encoding or decoding, so neither carries a cursor of 0.
 const STANDALONE_STEP_SCRIPT = `${LEASE_KEY_LUA}
 local budget = tonumber(ARGV[1])
+local resumed = tonumber(ARGV[2])
 local found, removed, taken = 0, 0, 0
-local cursors = {}
+local unfinished = {}
 for i, key in ipairs(KEYS) do
   if found >= budget then break end
   local kind = redis.call('TYPE', key).ok
-  local cursor = '0'
   if kind == 'set' then
-    local page = redis.call('SSCAN', key, ARGV[i + 1], 'COUNT', budget)
-    cursor = page[1]
+    local page = redis.call('SSCAN', key, i <= resumed and ARGV[i + 2] or '0', 'COUNT', budget)
     local members = page[2]
     if #members > 0 then
       local doomed = {}
@@ -76,38 +78,54 @@ for i, key in ipairs(KEYS) do
       redis.call('SREM', key, unpack(members))
       found = found + #members
     end
+    if page[1] ~= '0' then
+      unfinished[#unfinished + 1] = i
+      unfinished[#unfinished + 1] = page[1]
+    end
   elseif kind ~= 'none' then
     return {'WRONGTYPE', i, kind}
   end
   taken = i
-  cursors[i] = cursor
 end
 local reply = {taken, found, removed}
-for i = 1, taken do reply[#reply + 1] = cursors[i] end
+for _, item in ipairs(unfinished) do reply[#reply + 1] = item end
 return reply
 `;
 const STANDALONE_STEP_SHA = createHash('sha1').update(STANDALONE_STEP_SCRIPT).digest('hex');
 /** Tag sets offered to one standalone step (it takes fewer once its member budget is spent). */
 const TAGS_PER_STEP = 64;
 
-/** A standalone step's reply: members found, keys removed, and each taken tag's next cursor. */
+/** A tag set and where its scan resumes ('0': from the start). */
+interface PendingTag {
+  readonly key: string;
+  readonly cursor: string;
+}
+
+/** A standalone step's reply: members found, keys removed, how many tags it took, and those left. */
 interface StepReply {
   readonly found: number;
   readonly removed: number;
-  readonly cursors: readonly string[];
+  readonly taken: number;
+  /** Taken tags whose scan goes on, with their next cursor. */
+  readonly unfinished: readonly PendingTag[];
 }
 
-function parseStepReply(reply: unknown, keys: readonly string[]): StepReply {
+function parseStepReply(reply: unknown, batch: readonly PendingTag[]): StepReply {
   const parts = Array.isArray(reply) ? (reply as unknown[]) : [];
   if (parts[0] === 'WRONGTYPE') {
-    throw new RedisWrongTypeError(keys[Number(parts[1]) - 1] ?? keys[0] ?? '');
+    throw new RedisWrongTypeError(batch[Number(parts[1]) - 1]?.key ?? batch[0]?.key ?? '');
   }
   const taken = Number(parts[0] ?? 0);
-  const cursors = parts.slice(3, 3 + taken).map((cursor) => String(cursor));
-  if (taken < 1 || cursors.length !== taken) {
+  const unfinished: PendingTag[] = [];
+  for (let at = 3; at + 1 < parts.length; at += 2) {
+    const tag = batch[Number(parts[at]) - 1];
+    if (tag === undefined) break;
+    unfinished.push({ key: tag.key, cursor: String(parts[at + 1]) });
+  }
+  if (taken < 1 || taken > batch.length || 3 + 2 * unfinished.length !== parts.length) {
     throw new RedisCommandError(`tag step: unexpected reply ${JSON.stringify(reply)}`);
   }
-  return { found: Number(parts[1] ?? 0), removed: Number(parts[2] ?? 0), cursors };
+  return { found: Number(parts[1] ?? 0), removed: Number(parts[2] ?? 0), taken, unfinished };
 }
 
 /**
@@ -179,7 +197,7 @@ export class TagInvalidator {
 
   /** One lane's tags, step after step; a tag not finished in a step comes first in the next. */
   private async invalidateStandalone(setKeys: readonly string[]): Promise<[number, number]> {
-    let pending = setKeys.map((key) => ({ key, cursor: '0' }));
+    let pending: PendingTag[] = setKeys.map((key) => ({ key, cursor: '0' }));
     let members = 0;
     let removed = 0;
     while (pending.length > 0) {
@@ -187,18 +205,20 @@ export class TagInvalidator {
       const step = await this.step(batch);
       members += step.found;
       removed += step.removed;
-      const unfinished = step.cursors
-        .map((cursor, i) => ({ key: batch[i]?.key ?? '', cursor }))
-        .filter(({ cursor }) => cursor !== '0');
-      pending = [...unfinished, ...pending.slice(step.cursors.length)];
+      pending = [...step.unfinished, ...pending.slice(step.taken)];
     }
     return [members, removed];
   }
 
-  /** One bounded script over the first tags of `batch` (at least one): see the script. */
-  private async step(batch: readonly { key: string; cursor: string }[]): Promise<StepReply> {
+  /**
+   * One bounded script over the first tags of `batch` (at least one): see the script. Tags that
+   * resume a scan come first in a batch, so their cursors are the only ones sent.
+   */
+  private async step(batch: readonly PendingTag[]): Promise<StepReply> {
     const keys = batch.map(({ key }) => key);
-    const args = [this.scanCount, ...batch.map(({ cursor }) => cursor)];
+    let resumed = 0;
+    while (resumed < batch.length && batch[resumed]?.cursor !== '0') resumed += 1;
+    const args = [this.scanCount, resumed, ...batch.slice(0, resumed).map(({ cursor }) => cursor)];
     let reply: unknown;
     try {
       try {
@@ -211,7 +231,7 @@ export class TagInvalidator {
     } catch (error) {
       throw toRedisError(error, `invalidate tag sets ${keys.join(' ')}`, keys[0]);
     }
-    return parseStepReply(reply, keys);
+    return parseStepReply(reply, batch);
   }
 
   private async invalidateAllInCluster(setKeys: readonly string[]): Promise<[number, number][]> {
