@@ -166,6 +166,9 @@ class ValueReader {
   /** The projection of the last value read. */
   private lastProjection: Projection | undefined;
   private readonly sourceStrings = new RepeatedStrings();
+  private lastSchema = '';
+  private lastTable = '';
+  private lastQualified = '.';
   /** Key column names, by position: the same few for every message of a table. */
   private readonly keyNames = new RepeatedStrings();
 
@@ -284,7 +287,7 @@ class ValueReader {
     if (typeof op !== 'string' || source === undefined) return undefined;
     const { schema, table: tableName } = source;
     if (typeof schema !== 'string' || typeof tableName !== 'string') return undefined;
-    const table = `${schema}.${tableName}`;
+    const table = this.tableName(schema, tableName);
     const columns = columnsOf(table);
     const projection = columns === undefined ? undefined : projectionOf(columns);
     if (projection === undefined) return undefined;
@@ -295,6 +298,19 @@ class ValueReader {
       if (beforeRow === undefined || afterRow === undefined) return undefined;
     }
     return { op, table, before: beforeRow, after: afterRow, source, tsMs };
+  }
+
+  /**
+   * `schema.table`, the same string as last time when the names are (they come from
+   * {@link sourceStrings}): its hash, computed for each map lookup by table, is then cached.
+   */
+  private tableName(schema: string, table: string): string {
+    if (schema !== this.lastSchema || table !== this.lastTable) {
+      this.lastSchema = schema;
+      this.lastTable = table;
+      this.lastQualified = `${schema}.${table}`;
+    }
+    return this.lastQualified;
   }
 
   /**
@@ -502,11 +518,12 @@ class ValueReader {
     this.wide = false;
     let i = at + 1;
     while (i < end) {
+      // Most bytes are plain ASCII: one table load each until something else.
+      while (i < end && PLAIN_STRING_BYTE[bytes[i] as number] === 1) i += 1;
+      if (i >= end) return -1;
       const c = bytes[i] as number;
       if (c === QUOTE) return i + 1;
-      if (c >= 0x20 && c < 0x80 && c !== BACKSLASH) {
-        i += 1;
-      } else if (c === BACKSLASH) {
+      if (c === BACKSLASH) {
         this.escaped = true;
         i = skipEscape(bytes, i + 1);
         if (i < 0) return -1;
@@ -565,6 +582,10 @@ class ValueReader {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** 1 for a byte that may stand for itself in a JSON string: ASCII, not a control, quote or backslash. */
+const PLAIN_STRING_BYTE = new Uint8Array(256);
+for (let c = 0x20; c < 0x80; c += 1) PLAIN_STRING_BYTE[c] = c === QUOTE || c === BACKSLASH ? 0 : 1;
 const TRUE = name('true');
 const FALSE = name('false');
 const LOWER_T = 0x74;
