@@ -193,10 +193,12 @@ export class PartitionBatchProcessor {
     for (let index = 0; next !== undefined; index += 1) {
       const prepared = await next;
       if (!wanted()) return;
-      // Overlap: the next chunk decodes and plans while this one's deletes are in flight.
+      // Overlap: this chunk's deletes are sent first (ioredis writes them synchronously), then the
+      // next chunk decodes and plans while Redis works on them.
+      const applying = this.applyChunk(batch, watermark, prepared, wanted);
       const following = chunks[index + 1];
       next = following && this.prepare(following, batch, wanted);
-      await this.applyChunk(batch, watermark, prepared, wanted);
+      await applying;
       await this.waitForRoom(wanted);
       if (!wanted()) return;
     }
