@@ -1,5 +1,5 @@
 import { leaseKeyFor, markerKeyFor, namespaceKeyFor, tagSetKeyFor } from '#cache-keys';
-import { isCluster, type RedisClient } from '#redis';
+import { isCluster, isNoScript, type RedisClient } from '#redis';
 import type {
   CacheStore,
   FillRequest,
@@ -117,7 +117,7 @@ export class RedisCacheStore implements CacheStore {
     try {
       return await this.client.evalsha(script.sha, keys.length, ...keys, ...args);
     } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      if (!isNoScript(error)) throw error;
       return this.client.eval(script.source, keys.length, ...keys, ...args);
     }
   }

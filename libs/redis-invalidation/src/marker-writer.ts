@@ -6,7 +6,14 @@ import {
   VERSION_COMPARE_LUA,
   type KeyVersion,
 } from '#cache-keys';
-import { execPipeline, isCluster, type RedisClient, settleAll, sumReplies } from '#redis';
+import {
+  execPipeline,
+  isCluster,
+  isNoScript,
+  type RedisClient,
+  settleAll,
+  sumReplies,
+} from '#redis';
 import { chunk, groupByNode } from './unlink-batches.js';
 
 /** Tuning of {@link MarkerWriter}. */
@@ -141,11 +148,4 @@ export class MarkerWriter {
     const keys = batch.items.flatMap(({ key }) => [key, leaseKeyFor(key), markerKeyFor(key)]);
     return [keys.length, ...keys, this.ttlMs, ...batch.items.map((item) => item.version)];
   }
-}
-
-function isNoScript(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if (e.message.includes('NOSCRIPT')) return true;
-  }
-  return false;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { LEASE_KEY_LUA, tagSetKeyFor } from '#cache-keys';
 import {
   isCluster,
+  isNoScript,
   RedisCommandError,
   RedisWrongTypeError,
   type RedisClient,
@@ -224,7 +225,7 @@ export class TagInvalidator {
       try {
         reply = await this.client.evalsha(STANDALONE_STEP_SHA, keys.length, ...keys, ...args);
       } catch (error) {
-        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+        if (!isNoScript(error)) throw error;
         // Script cache flushed or a fresh server: EVAL runs it and caches it again.
         reply = await this.client.eval(STANDALONE_STEP_SCRIPT, keys.length, ...keys, ...args);
       }

@@ -13,6 +13,7 @@ export { assertReady, waitUntilReady } from './wait-until-ready.js';
 export { execPipeline, settleAll, sumReplies } from './exec-pipeline.js';
 export {
   isAccessDenied,
+  isNoScript,
   RedisCommandError,
   RedisError,
   RedisNotReadyError,

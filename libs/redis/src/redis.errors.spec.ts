@@ -2,6 +2,7 @@ import { InvalidatorError } from '#errors';
 import { describe, expect, it } from 'vitest';
 import {
   isAccessDenied,
+  isNoScript,
   RedisCommandError,
   RedisNotReadyError,
   RedisTimeoutError,
@@ -81,5 +82,16 @@ describe('toRedisError', () => {
   it('passes typed errors through unchanged', () => {
     const typed = new RedisTimeoutError('slow');
     expect(toRedisError(typed, 'x')).toBe(typed);
+  });
+});
+
+describe('isNoScript', () => {
+  it('finds a NOSCRIPT reply itself or as the cause of a typed error, and nothing else', () => {
+    const reply = new Error('NOSCRIPT No matching script. Please use EVAL.');
+    expect(isNoScript(reply)).toBe(true);
+    expect(isNoScript(toRedisError(reply, 'UNLINK'))).toBe(true);
+    expect(isNoScript(new Error('ERR unknown command'))).toBe(false);
+    expect(isNoScript(new Error('UNLINK: a key named NOSCRIPT'))).toBe(false);
+    expect(isNoScript('NOSCRIPT')).toBe(false);
   });
 });

@@ -78,6 +78,17 @@ export function isAccessDenied(error: unknown): boolean {
 }
 
 /**
+ * True when Redis did not know a script's SHA1 (`NOSCRIPT`: a restarted, new or flushed node), here
+ * or in a cause: `EVAL` of the source loads it again.
+ */
+export function isNoScript(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e.message.startsWith('NOSCRIPT')) return true;
+  }
+  return false;
+}
+
+/**
  * Maps anything ioredis throws to a {@link RedisError}, prefixing the message with `operation`.
  * `key` names the key the operation read, so a WRONGTYPE reply points at it. Already-typed errors
  * pass through unchanged.
