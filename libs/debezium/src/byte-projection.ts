@@ -518,12 +518,11 @@ class ValueReader {
     this.wide = false;
     let i = at + 1;
     while (i < end) {
-      // Most bytes are plain ASCII: one table load each until something else.
-      while (i < end && PLAIN_STRING_BYTE[bytes[i] as number] === 1) i += 1;
-      if (i >= end) return -1;
       const c = bytes[i] as number;
       if (c === QUOTE) return i + 1;
-      if (c === BACKSLASH) {
+      if (c >= 0x20 && c < 0x80 && c !== BACKSLASH) {
+        i += 1;
+      } else if (c === BACKSLASH) {
         this.escaped = true;
         i = skipEscape(bytes, i + 1);
         if (i < 0) return -1;
@@ -582,10 +581,6 @@ class ValueReader {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-/** 1 for a byte that may stand for itself in a JSON string: ASCII, not a control, quote or backslash. */
-const PLAIN_STRING_BYTE = new Uint8Array(256);
-for (let c = 0x20; c < 0x80; c += 1) PLAIN_STRING_BYTE[c] = c === QUOTE || c === BACKSLASH ? 0 : 1;
 const TRUE = name('true');
 const FALSE = name('false');
 const LOWER_T = 0x74;
