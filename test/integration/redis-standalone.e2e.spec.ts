@@ -184,21 +184,6 @@ describe('RedisInvalidator on standalone Redis', () => {
     expect(await existing([`${prefix}k`, tagSetKeyFor(`${prefix}t`)])).toEqual([]);
   });
 
-  it('unlinks the lease of keys with hash tags, empty braces and a brace in the tag', async () => {
-    const prefix = `t-${randomUUID()}:`;
-    // Hash tags, empty braces and a `}` in the hashed part: the lease's slot tag differs for each.
-    const keys = ['plain', '{user:1}:profile', 'a{}b', 'x{y}}z', 'ünï:{ç}'].map((k) => prefix + k);
-    for (const key of keys) {
-      await redis.set(key, 'v');
-      await redis.set(leaseKeyFor(key), 'token');
-    }
-
-    const counts = await invalidator.apply({ keys, tags: [], namespaces: [], patterns: [] });
-
-    expect(counts).toMatchObject({ keys: keys.length, removed: keys.length * 2 });
-    expect(await existing([...keys, ...keys.map(leaseKeyFor)])).toEqual([]);
-  });
-
   it('takes a 100,000-member tag apart in bounded steps and loses no member filed meanwhile', async () => {
     const outcome = await invalidateLargeTagWithLateMember(
       redis,
