@@ -182,6 +182,8 @@ function writeCharts(dir: string, result: BenchResult): void {
         { label: 'invalidator', value: t.service.eventsPerSecond },
         { label: 'naive (eachMessage, DEL per key)', value: t.naive.eventsPerSecond },
         { label: 'ceiling (kafkajs, no work)', value: t.ceiling.eventsPerSecond },
+        { label: 'floor (JSON.parse + UNLINK, no guarantees)', value: t.floor.eventsPerSecond },
+        { label: 'keys-only floor', value: t.keysFloor.eventsPerSecond },
       ]),
     );
     writeFileSync(

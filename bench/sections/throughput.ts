@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
-import { tagSetKeyFor } from '#cache-keys';
+import { leaseKeyFor, tagSetKeyFor } from '#cache-keys';
 import { decodeMessage } from '#debezium';
 import { compileRules, evaluate } from '#rules';
 import { endpoints, waitFor } from '#local-pipeline';
@@ -70,6 +70,14 @@ export interface ThroughputResult {
   ceiling: ConsumerRate;
   /** The same kafkajs consumer, `JSON.parse`-ing each value: the cost of reading the events at all. */
   decodeCeiling: ConsumerRate;
+  /**
+   * The least a kafkajs + ioredis invalidator does: `JSON.parse`, the bench rule's keys rendered
+   * inline, each batch's keys, leases and tag members unlinked in one pipeline. No validation,
+   * `when.changed`, exact numbers, retries, dead letters or per-partition offsets.
+   */
+  floor: ConsumerRate;
+  /** The same floor without the tags: reading the events and unlinking their keys, nothing more. */
+  keysFloor: ConsumerRate;
   redisBenchmark: {
     /** Pipelined single-key UNLINK (-P 100). */
     unlinkPerSecond: number;
@@ -80,6 +88,12 @@ export interface ThroughputResult {
     serviceOverNaive: number;
     serviceOverCeiling: number;
     serviceOverDecodeCeiling: number;
+    serviceOverFloor: number;
+    /** The floor's events/s over the no-op ceiling's: how far any such service could get. */
+    floorOverCeiling: number;
+    floorOverDecodeCeiling: number;
+    keysFloorOverCeiling: number;
+    keysFloorOverDecodeCeiling: number;
     /** Service CPU per event over the decode-inclusive ceiling's. */
     serviceCpuOverDecodeCeiling: number;
     serviceKeysOverRedisCeiling: number;
@@ -145,6 +159,17 @@ export async function throughput(
     log(`  ceiling: ${round(ceiling.eventsPerSecond)} events/s`);
     const decodeCeiling = await runCeiling(kafkaClient, options, topic, total, 'json');
     log(`  decode ceiling: ${round(decodeCeiling.eventsPerSecond)} events/s`);
+    await populateCache(redis, prefix, options.workload);
+    const floor = await runFloor(kafkaClient, redis, options, { topic, total, prefix, tags: true });
+    log(`  floor: ${round(floor.eventsPerSecond)} events/s`);
+    await populateCache(redis, prefix, options.workload);
+    const keysFloor = await runFloor(kafkaClient, redis, options, {
+      topic,
+      total,
+      prefix,
+      tags: false,
+    });
+    log(`  keys-only floor: ${round(keysFloor.eventsPerSecond)} events/s`);
 
     // 2d. redis-benchmark.
     const redisBenchmark = await runRedisBenchmark(options.redisBenchRequests, prefix);
@@ -166,11 +191,21 @@ export async function throughput(
       naive: { ...withKeys(naive), redisCommandsPerEvent: naive.redisCommandsPerEvent },
       ceiling: withKeys(ceiling),
       decodeCeiling: withKeys(decodeCeiling),
+      floor: withKeys(floor),
+      keysFloor: withKeys(keysFloor),
       redisBenchmark,
       ratios: {
         serviceOverNaive: round(service.eventsPerSecond / naive.eventsPerSecond),
         serviceOverCeiling: round(service.eventsPerSecond / ceiling.eventsPerSecond, 3),
         serviceOverDecodeCeiling: round(service.eventsPerSecond / decodeCeiling.eventsPerSecond, 3),
+        serviceOverFloor: round(service.eventsPerSecond / floor.eventsPerSecond, 3),
+        floorOverCeiling: round(floor.eventsPerSecond / ceiling.eventsPerSecond, 3),
+        floorOverDecodeCeiling: round(floor.eventsPerSecond / decodeCeiling.eventsPerSecond, 3),
+        keysFloorOverCeiling: round(keysFloor.eventsPerSecond / ceiling.eventsPerSecond, 3),
+        keysFloorOverDecodeCeiling: round(
+          keysFloor.eventsPerSecond / decodeCeiling.eventsPerSecond,
+          3,
+        ),
         serviceCpuOverDecodeCeiling: round(service.cpuUsPerEvent / decodeCeiling.cpuUsPerEvent, 2),
         serviceKeysOverRedisCeiling: round(
           serviceRate.keysPerSecond / redisBenchmark.unlinkPerSecond,
@@ -365,6 +400,105 @@ async function runCeiling(
     await consumer.disconnect();
   }
   if (decode === 'json' && parsed !== done) throw new Error(`parsed ${parsed} of ${done} values`);
+  const seconds = (lastAt - joinedAt) / 1000;
+  return {
+    events: done,
+    seconds: round(seconds, 3),
+    eventsPerSecond: done / seconds,
+    capped: false,
+    cpuUsPerEvent: round((cpuMs * 1000) / done, 1),
+  };
+}
+
+interface FloorRow {
+  id: number;
+  category_id: number;
+  brand_id: number;
+}
+
+/**
+ * A floor consumer (see {@link ThroughputResult.floor}): one kafkajs consumer like the ceilings,
+ * awaiting per batch one pipeline of SMEMBERS for its tags (unless `tags` is false), then one of
+ * UNLINKs (250 keys each, with their leases, and the tags' members and sets).
+ */
+async function runFloor(
+  kafkaClient: Kafka,
+  redis: Redis,
+  options: ThroughputOptions,
+  run: { topic: string; total: number; prefix: string; tags: boolean },
+): Promise<Omit<ConsumerRate, 'keysPerSecond'>> {
+  const { topic, total, prefix, tags } = run;
+  let removed = 0;
+  const groupId = `bench-${options.runId}-floor-${tags ? 'tags' : 'keys'}`;
+  options.groups.push(groupId);
+  const consumer = kafkaClient.consumer({ groupId, maxBytesPerPartition: 262_144 });
+  let done = 0;
+  let joinedAt = 0;
+  let lastAt = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joinedAt ||= Date.now();
+  });
+  const cpuBeforeMs = ownCpuMs();
+  let cpuMs = 0;
+  const unlinkAll = (pipeline: ReturnType<Redis['pipeline']>, keys: string[]): void => {
+    for (let start = 0; start < keys.length; start += 500)
+      pipeline.unlink(...keys.slice(start, start + 500));
+  };
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      partitionsConsumedConcurrently: 3,
+      eachBatch: async ({ batch }) => {
+        const keys: string[] = [];
+        const tagSets: string[] = [];
+        for (const message of batch.messages) {
+          if (message.value === null) continue;
+          const value = JSON.parse(message.value.toString()) as {
+            before: FloorRow;
+            after: FloorRow;
+          };
+          const { before, after } = value;
+          const names = [
+            `${prefix}product:${after.id}`,
+            `${prefix}category:${after.category_id}:products`,
+            `${prefix}brand:${after.brand_id}:products`,
+          ];
+          if (before.category_id !== after.category_id)
+            names.push(`${prefix}category:${before.category_id}:products`);
+          for (const name of names) keys.push(name, leaseKeyFor(name));
+          if (tags) tagSets.push(tagSetKeyFor(`${prefix}product:${after.id}`));
+        }
+        if (tagSets.length > 0) {
+          const reads = redis.pipeline();
+          for (const set of tagSets) reads.smembers(set);
+          for (const [error, reply] of (await reads.exec()) ?? []) {
+            if (error) throw error;
+            for (const member of reply as string[]) keys.push(member, leaseKeyFor(member));
+          }
+        }
+        const writes = redis.pipeline();
+        unlinkAll(writes, keys);
+        unlinkAll(writes, tagSets);
+        for (const [error, reply] of (await writes.exec()) ?? []) {
+          if (error) throw error;
+          removed += reply as number;
+        }
+        done += batch.messages.length;
+        lastAt = Date.now();
+        if (done >= total) cpuMs ||= ownCpuMs() - cpuBeforeMs;
+      },
+    });
+    await waitFor(() => done >= total, {
+      what: 'the floor consumer to read the topic',
+      timeoutMs: options.timeoutMs,
+      intervalMs: 20,
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  // The cache was filled before the run: a floor that unlinked nothing measured nothing.
+  if (removed === 0) throw new Error(`the floor consumer (${groupId}) removed no key`);
   const seconds = (lastAt - joinedAt) / 1000;
   return {
     events: done,

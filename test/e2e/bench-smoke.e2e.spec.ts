@@ -70,13 +70,13 @@ describe('npm run bench -- --smoke', () => {
     expect(result.targets.length).toBeGreaterThanOrEqual(9);
   });
 
-  it('reports positive throughput for the service, the naive consumer and both ceilings', () => {
+  it('reports positive throughput for the service, the naive consumer, both ceilings and both floors', () => {
     const t = result.throughput;
     expect(t).not.toBeNull();
     if (t === null) return;
     expect(t.service.events).toBe(t.events);
     expect(t.service.deadLetters).toBe(0);
-    for (const rate of [t.service, t.naive, t.ceiling, t.decodeCeiling]) {
+    for (const rate of [t.service, t.naive, t.ceiling, t.decodeCeiling, t.floor, t.keysFloor]) {
       expect(rate.eventsPerSecond).toBeGreaterThan(0);
       expect(rate.keysPerSecond).toBeGreaterThan(0);
       expect(rate.cpuUsPerEvent).toBeGreaterThan(0);
@@ -86,6 +86,7 @@ describe('npm run bench -- --smoke', () => {
     expect(t.ratios.serviceOverNaive).toBeGreaterThan(0);
     expect(t.ratios.serviceOverCeiling).toBeGreaterThan(0);
     expect(t.ratios.serviceOverDecodeCeiling).toBeGreaterThan(0);
+    expect(t.ratios.serviceOverFloor).toBeGreaterThan(0);
     expect(t.service.peakRssMiB).toBeGreaterThan(0);
     expect(result.rulesEval?.decodeEvaluatePerSecond).toBeGreaterThan(0);
   });
