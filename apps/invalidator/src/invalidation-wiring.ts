@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { describeError } from '#errors';
 import { InvalidationModule, type InvalidationModuleOptions } from '#nest-debezium';
 import type { InvalidatorConfig } from './config/invalidator-config.js';
 import { ConfigError } from './config/config.errors.js';
@@ -40,6 +41,18 @@ export const invalidationModule = InvalidationModule.forRootAsync({
       assigned: (partitions) => {
         metrics.keepConsumerLagOf(partitions);
         health.assigned(partitions);
+      },
+      topicsAdded: (topics) => {
+        logger.info(
+          { topics },
+          'new topics match INVALIDATOR_KAFKA_TOPICS: subscribing (rejoins the group)',
+        );
+      },
+      topicWatchFailed: (error) => {
+        logger.warn(
+          { error: describeError(error) },
+          'looking for new topics failed; retrying at the next interval',
+        );
       },
     },
     log: (level, message, extra) => {

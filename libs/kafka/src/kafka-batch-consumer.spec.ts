@@ -1,5 +1,5 @@
 import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka } from 'kafkajs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { PartitionBatch } from '#invalidation';
 import { KafkaBatchConsumer, type TopicPartition } from './kafka-batch-consumer.js';
 
@@ -12,11 +12,16 @@ const events = {
   END_BATCH_PROCESS: 'consumer.end_batch_process',
 };
 
-/** A kafkajs consumer that records its options and lets the test emit events and batches. */
-function fakeKafka() {
+/**
+ * A kafkajs consumer that records its options and calls and lets the test emit events and
+ * batches; its admin lists `topics`, and `failSubscribes` subscribes after the first fail.
+ */
+function fakeKafka(cluster: { topics: string[]; failSubscribes?: number } = { topics: [] }) {
   const listeners = new Map<string, ((event: { payload: unknown }) => void)[]>();
   let run: ConsumerRunConfig | undefined;
   let options: Record<string, unknown> = {};
+  const calls: string[] = [];
+  let subscribes = 0;
   const consumer = {
     events,
     on: (name: string, listener: (event: { payload: unknown }) => void) => {
@@ -24,21 +29,52 @@ function fakeKafka() {
       return () => undefined;
     },
     connect: () => Promise.resolve(),
-    subscribe: () => Promise.resolve(),
+    subscribe: ({ topics }: { topics: (string | RegExp)[] }) => {
+      calls.push(`subscribe ${topics.map(String).join(',')}`);
+      subscribes += 1;
+      if (subscribes > 1 && (cluster.failSubscribes ?? 0) > 0) {
+        cluster.failSubscribes = (cluster.failSubscribes ?? 0) - 1;
+        return Promise.reject(new Error('metadata unavailable'));
+      }
+      return Promise.resolve();
+    },
     run: (config: ConsumerRunConfig) => {
+      calls.push('run');
       run = config;
       return Promise.resolve();
     },
-    disconnect: () => Promise.resolve(),
+    stop: () => {
+      calls.push('stop');
+      return Promise.resolve();
+    },
+    disconnect: () => {
+      calls.push('disconnect');
+      return Promise.resolve();
+    },
   };
+  const admin = {
+    connect: () => Promise.resolve(),
+    listTopics: () => Promise.resolve([...cluster.topics]),
+    disconnect: () => {
+      calls.push('admin disconnect');
+      return Promise.resolve();
+    },
+  };
+  let admins = 0;
   const kafka = {
     consumer: (config: Record<string, unknown>) => {
       options = config;
       return consumer as unknown as Consumer;
     },
+    admin: () => {
+      admins += 1;
+      return admin;
+    },
   } as unknown as Kafka;
   return {
     kafka,
+    calls,
+    admins: () => admins,
     options: () => options,
     run: () => run,
     emit: (name: string, payload: unknown) => {
@@ -142,5 +178,68 @@ describe('KafkaBatchConsumer', () => {
     const { fake, lags } = await started();
     fake.emit(events.END_BATCH_PROCESS, { topic: 't', partition: 0, offsetLag: '17' });
     expect(lags).toEqual([17]);
+  });
+
+  describe('with a topic pattern', () => {
+    const waitOptions = { timeout: 5_000, interval: 5 };
+
+    it('subscribes to a matching topic created while running, by stopping and running again', async () => {
+      const cluster = { topics: ['cdc.a', 'other'] };
+      const fake = fakeKafka(cluster);
+      const added: (readonly string[])[] = [];
+      const consumer = new KafkaBatchConsumer(
+        fake.kafka,
+        { groupId: 'g', topics: [/^cdc\./], topicRefreshIntervalMs: 5 },
+        { topicsAdded: (topics) => added.push(topics) },
+      );
+      await consumer.start(() => Promise.resolve());
+      expect(fake.calls).toEqual(['subscribe /^cdc\\./', 'run']);
+      cluster.topics.push('cdc.b', 'other2');
+      await vi.waitFor(() => {
+        expect(fake.calls.slice(2)).toEqual(['stop', 'subscribe cdc.b', 'run']);
+      }, waitOptions);
+      expect(added).toEqual([['cdc.b']]);
+      await consumer.stop();
+      expect(fake.calls.slice(5)).toEqual(['admin disconnect', 'disconnect']);
+    });
+
+    it('runs again on what it had when subscribing fails, and retries the topic later', async () => {
+      const cluster = { topics: ['cdc.a'], failSubscribes: 1 };
+      const fake = fakeKafka(cluster);
+      const failures: unknown[] = [];
+      const consumer = new KafkaBatchConsumer(
+        fake.kafka,
+        { groupId: 'g', topics: [/^cdc\./], topicRefreshIntervalMs: 5 },
+        { topicWatchFailed: (error) => failures.push(error) },
+      );
+      await consumer.start(() => Promise.resolve());
+      cluster.topics.push('cdc.b');
+      await vi.waitFor(() => {
+        expect(fake.calls.slice(2)).toEqual([
+          'stop',
+          'subscribe cdc.b',
+          'run',
+          'stop',
+          'subscribe cdc.b',
+          'run',
+        ]);
+      }, waitOptions);
+      expect(failures).toHaveLength(1);
+      await consumer.stop();
+    });
+
+    it('does not watch a list of names, or a pattern with the watch turned off', async () => {
+      for (const config of [
+        { groupId: 'g', topics: ['cdc.a'], topicRefreshIntervalMs: 5 },
+        { groupId: 'g', topics: [/^cdc\./], topicRefreshIntervalMs: 0 },
+      ]) {
+        const fake = fakeKafka({ topics: ['cdc.a'] });
+        const consumer = new KafkaBatchConsumer(fake.kafka, config);
+        await consumer.start(() => Promise.resolve());
+        await consumer.stop();
+        expect(fake.admins()).toBe(0);
+        expect(fake.calls.slice(2)).toEqual(['disconnect']);
+      }
+    });
   });
 });

@@ -1,10 +1,14 @@
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, Consumer, ConsumerRunConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import type { ConsumedMessage, PartitionBatch } from '#invalidation';
+import { TopicWatcher } from './topic-watcher.js';
 
 /** How the consumer group reads. */
 export interface KafkaBatchConsumerConfig {
   readonly groupId: string;
-  /** Topic names and/or patterns; kafkajs matches patterns against the topics that exist at start. */
+  /**
+   * Topic names and/or patterns. kafkajs matches a pattern only when it subscribes, so a pattern
+   * subscription also looks for new matching topics every {@link topicRefreshIntervalMs}.
+   */
   readonly topics: readonly (string | RegExp)[];
   /**
    * Where a group with no committed offset starts: the beginning, so no change is missed.
@@ -37,6 +41,13 @@ export interface KafkaBatchConsumerConfig {
    * 700 bytes, close to a chunk) at 223–253 MiB, with no more CPU per event. @default 262144
    */
   readonly maxBytesPerPartition?: number;
+  /**
+   * How often a subscription with a pattern lists the cluster's topics for new matching ones
+   * (Debezium creates a table's topic with its first change). A new topic restarts the consumer
+   * to subscribe to it: in-flight batches end and commit what they applied, then the member
+   * rejoins the group (one rebalance). 0 turns the watch off. @default 30000
+   */
+  readonly topicRefreshIntervalMs?: number;
 }
 
 /** The consumer's defaults, written once; a config overrides only what it sets. */
@@ -47,6 +58,7 @@ export const KAFKA_CONSUMER_DEFAULTS = {
   heartbeatIntervalMs: 3_000,
   maxWaitTimeMs: 1_000,
   maxBytesPerPartition: 262_144,
+  topicRefreshIntervalMs: 30_000,
 } as const satisfies Required<Omit<KafkaBatchConsumerConfig, 'groupId' | 'topics'>>;
 
 /** A partition of the group's assignment. */
@@ -61,6 +73,10 @@ export interface ConsumerListener {
   lag?(topic: string, partition: number, lag: number): void;
   /** The member's partitions after each (re)join. */
   assigned?(partitions: readonly TopicPartition[]): void;
+  /** New topics matching a pattern, about to be subscribed (the consumer restarts). */
+  topicsAdded?(topics: readonly string[]): void;
+  /** Listing topics for a pattern, or subscribing to new ones, failed; the next interval retries. */
+  topicWatchFailed?(error: unknown): void;
 }
 
 /** Observable state, for readiness. */
@@ -76,6 +92,10 @@ export interface ConsumerState {
  */
 export class KafkaBatchConsumer implements ConsumerState {
   private consumer: Consumer | null = null;
+  private admin: Admin | null = null;
+  private watchTimer: NodeJS.Timeout | null = null;
+  /** The watch's check in progress (a restart included), awaited by {@link stop}. */
+  private watching: Promise<void> | null = null;
   private joinedGroup = false;
   /** Bumped on each rebalance: a batch of an older epoch commits nothing. */
   private epoch = 0;
@@ -102,16 +122,33 @@ export class KafkaBatchConsumer implements ConsumerState {
     this.consumer = consumer;
     this.instrument(consumer);
     await consumer.connect();
+    // Listed before subscribing: a topic created in between is then found new, not missed.
+    const watcher = await this.startWatcher(config.topics, config.topicRefreshIntervalMs);
     await consumer.subscribe({
       topics: [...config.topics],
       fromBeginning: config.fromBeginning,
     });
-    await consumer.run({
+    const run: ConsumerRunConfig = {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
       eachBatch: (payload) => handler(this.toPartitionBatch(payload)),
-    });
+    };
+    await consumer.run(run);
+    if (watcher !== null) {
+      this.watchTimer = setInterval(() => {
+        // One check at a time: a slow listing skips intervals instead of queueing them.
+        this.watching ??= this.subscribeNewTopics(
+          consumer,
+          watcher,
+          run,
+          config.fromBeginning,
+        ).finally(() => {
+          this.watching = null;
+        });
+      }, config.topicRefreshIntervalMs);
+      this.watchTimer.unref();
+    }
   }
 
   /**
@@ -119,10 +156,58 @@ export class KafkaBatchConsumer implements ConsumerState {
    * group and disconnects.
    */
   async stop(): Promise<void> {
+    if (this.watchTimer !== null) clearInterval(this.watchTimer);
+    this.watchTimer = null;
     const consumer = this.consumer;
     this.consumer = null;
+    // A restart in progress ends first, so it cannot run the consumer again after it stopped.
+    await this.watching;
+    const admin = this.admin;
+    this.admin = null;
+    await admin?.disconnect();
     if (consumer === null) return;
     await consumer.disconnect();
+  }
+
+  // A watcher only for a subscription with a pattern and a refresh interval.
+  private async startWatcher(
+    topics: readonly (string | RegExp)[],
+    intervalMs: number,
+  ): Promise<TopicWatcher | null> {
+    const patterns = topics.filter((t): t is RegExp => t instanceof RegExp);
+    if (patterns.length === 0 || intervalMs <= 0) return null;
+    const admin = this.kafka.admin();
+    this.admin = admin;
+    await admin.connect();
+    const watcher = new TopicWatcher(admin, patterns);
+    await watcher.baseline();
+    return watcher;
+  }
+
+  // kafkajs subscribes only a stopped consumer: stop (in-flight batches end and commit), add the
+  // new topics, run again. The group rebalances once for this member. A failed subscribe still
+  // runs the consumer again on what it had, and the topics stay new for the next interval.
+  private async subscribeNewTopics(
+    consumer: Consumer,
+    watcher: TopicWatcher,
+    run: ConsumerRunConfig,
+    fromBeginning: boolean,
+  ): Promise<void> {
+    if (this.consumer !== consumer) return;
+    try {
+      const added = await watcher.poll();
+      if (added.length === 0 || this.consumer !== consumer) return;
+      this.listener.topicsAdded?.(added);
+      await consumer.stop();
+      try {
+        await consumer.subscribe({ topics: added, fromBeginning });
+        watcher.accept(added);
+      } finally {
+        if (this.consumer === consumer) await consumer.run(run);
+      }
+    } catch (error) {
+      this.listener.topicWatchFailed?.(error);
+    }
   }
 
   private instrument(consumer: Consumer): void {

@@ -21,6 +21,7 @@ export const environmentSchema = z.object({
   INVALIDATOR_KAFKA_FROM_BEGINNING: boolean().optional(),
   INVALIDATOR_KAFKA_PARTITIONS_CONCURRENCY: integer(1, 256).optional(),
   INVALIDATOR_KAFKA_SESSION_TIMEOUT_MS: integer(6_000, 300_000).optional(),
+  INVALIDATOR_KAFKA_TOPIC_REFRESH_MS: integer(0, 3_600_000).optional(),
   INVALIDATOR_DLQ_TOPIC: z.string().default('invalidator.dlq'),
   INVALIDATOR_REDIS_URL: z
     .string()

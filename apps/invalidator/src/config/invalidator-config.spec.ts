@@ -39,6 +39,7 @@ describe('compileConfig', () => {
       fromBeginning: undefined,
       partitionsConsumedConcurrently: undefined,
       sessionTimeoutMs: undefined,
+      topicRefreshIntervalMs: undefined,
     });
     expect(config.stallTimeoutMs).toBe(60_000);
     expect(config.maxMessagesAwaitingSweeps).toBeUndefined();
@@ -66,12 +67,17 @@ describe('compileConfig', () => {
     expect(config.consumer.partitionsConsumedConcurrently).toBe(8);
   });
 
-  it('reads a /regex/ topic subscription', () => {
+  it('reads a /regex/ topic subscription and how often it looks for new topics', () => {
     const config = compileConfig({
       ...minimal,
       INVALIDATOR_KAFKA_TOPICS: '/^catalog\\.public\\..*/',
+      INVALIDATOR_KAFKA_TOPIC_REFRESH_MS: '0',
     });
     expect(config.consumer.topics).toEqual([/^catalog\.public\..*/]);
+    expect(config.consumer.topicRefreshIntervalMs).toBe(0);
+    expect(problems({ ...minimal, INVALIDATOR_KAFKA_TOPIC_REFRESH_MS: '-1' })).toEqual([
+      'INVALIDATOR_KAFKA_TOPIC_REFRESH_MS=-1: expected an integer from 0 to 3600000',
+    ]);
   });
 
   it('reads a Redis Cluster with credentials and TLS', () => {

@@ -134,6 +134,7 @@ function toConfig(env: Environment): InvalidatorConfig {
       fromBeginning: env.INVALIDATOR_KAFKA_FROM_BEGINNING,
       partitionsConsumedConcurrently: env.INVALIDATOR_KAFKA_PARTITIONS_CONCURRENCY,
       sessionTimeoutMs: env.INVALIDATOR_KAFKA_SESSION_TIMEOUT_MS,
+      topicRefreshIntervalMs: env.INVALIDATOR_KAFKA_TOPIC_REFRESH_MS,
     },
     deadLetterTopic: env.INVALIDATOR_DLQ_TOPIC,
     redis: toRedis(env),
