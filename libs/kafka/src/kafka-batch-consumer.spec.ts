@@ -200,7 +200,7 @@ describe('KafkaBatchConsumer', () => {
       }, waitOptions);
       expect(added).toEqual([['cdc.b']]);
       await consumer.stop();
-      expect(fake.calls.slice(5)).toEqual(['admin disconnect', 'disconnect']);
+      expect(fake.calls.slice(5)).toEqual(['disconnect', 'admin disconnect']);
     });
 
     it('runs again on what it had when subscribing fails, and retries the topic later', async () => {

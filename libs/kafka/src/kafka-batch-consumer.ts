@@ -164,9 +164,11 @@ export class KafkaBatchConsumer implements ConsumerState {
     await this.watching;
     const admin = this.admin;
     this.admin = null;
-    await admin?.disconnect();
-    if (consumer === null) return;
-    await consumer.disconnect();
+    try {
+      await consumer?.disconnect();
+    } finally {
+      await admin?.disconnect();
+    }
   }
 
   // A watcher only for a subscription with a pattern and a refresh interval.
