@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { leaseKeyFor, tagSetKeyFor } from '#cache-keys';
 import { decodeMessage } from '#debezium';
 import { compileRules, evaluate } from '#rules';
@@ -351,17 +351,17 @@ async function runNaive(
 }
 
 /**
- * A kafkajs consumer on the same topic that deletes nothing and decodes nothing (`none`) or
- * only `JSON.parse`s each value (`json`).
+ * Reads the whole topic with an in-process kafkajs consumer of its own group (1 MiB fetches, three
+ * partitions at once), running `work` on each batch: its rate from the group join to the last
+ * batch, and this process's CPU time over the run.
  */
-async function runCeiling(
+async function runInProcess(
   kafkaClient: Kafka,
   options: ThroughputOptions,
-  topic: string,
-  total: number,
-  decode: 'none' | 'json',
+  run: { topic: string; total: number; group: string },
+  work: (messages: readonly KafkaMessage[]) => Promise<void>,
 ): Promise<Omit<ConsumerRate, 'keysPerSecond'>> {
-  const groupId = `bench-${options.runId}-ceiling-${decode}`;
+  const groupId = `bench-${options.runId}-${run.group}`;
   options.groups.push(groupId);
   const consumer = kafkaClient.consumer({ groupId, maxBytesPerPartition: 1_048_576 });
   let done = 0;
@@ -372,34 +372,26 @@ async function runCeiling(
   });
   const cpuBeforeMs = ownCpuMs();
   let cpuMs = 0;
-  let parsed = 0;
   await consumer.connect();
   try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.subscribe({ topics: [run.topic], fromBeginning: true });
     await consumer.run({
       partitionsConsumedConcurrently: 3,
-      eachBatch: ({ batch }) => {
-        if (decode === 'json') {
-          for (const message of batch.messages) {
-            if (message.value !== null)
-              parsed += JSON.parse(message.value.toString()) === null ? 0 : 1;
-          }
-        }
+      eachBatch: async ({ batch }) => {
+        await work(batch.messages);
         done += batch.messages.length;
         lastAt = Date.now();
-        if (done >= total) cpuMs ||= ownCpuMs() - cpuBeforeMs;
-        return Promise.resolve();
+        if (done >= run.total) cpuMs ||= ownCpuMs() - cpuBeforeMs;
       },
     });
-    await waitFor(() => done >= total, {
-      what: 'the ceiling consumer to read the topic',
+    await waitFor(() => done >= run.total, {
+      what: `the ${run.group} consumer to read the topic`,
       timeoutMs: options.timeoutMs,
       intervalMs: 20,
     });
   } finally {
     await consumer.disconnect();
   }
-  if (decode === 'json' && parsed !== done) throw new Error(`parsed ${parsed} of ${done} values`);
   const seconds = (lastAt - joinedAt) / 1000;
   return {
     events: done,
@@ -408,6 +400,37 @@ async function runCeiling(
     capped: false,
     cpuUsPerEvent: round((cpuMs * 1000) / done, 1),
   };
+}
+
+/**
+ * A consumer on the same topic that deletes nothing and decodes nothing (`none`) or only
+ * `JSON.parse`s each value (`json`).
+ */
+async function runCeiling(
+  kafkaClient: Kafka,
+  options: ThroughputOptions,
+  topic: string,
+  total: number,
+  decode: 'none' | 'json',
+): Promise<Omit<ConsumerRate, 'keysPerSecond'>> {
+  let parsed = 0;
+  const rate = await runInProcess(
+    kafkaClient,
+    options,
+    { topic, total, group: `ceiling-${decode}` },
+    (messages) => {
+      if (decode === 'json') {
+        for (const message of messages) {
+          if (message.value !== null)
+            parsed += JSON.parse(message.value.toString()) === null ? 0 : 1;
+        }
+      }
+      return Promise.resolve();
+    },
+  );
+  if (decode === 'json' && parsed !== rate.events)
+    throw new Error(`parsed ${parsed} of ${rate.events} values`);
+  return rate;
 }
 
 interface FloorRow {
@@ -417,9 +440,10 @@ interface FloorRow {
 }
 
 /**
- * A floor consumer (see {@link ThroughputResult.floor}): one kafkajs consumer like the ceilings,
- * awaiting per batch one pipeline of SMEMBERS for its tags (unless `tags` is false), then one of
- * UNLINKs (250 keys each, with their leases, and the tags' members and sets).
+ * A floor consumer (see {@link ThroughputResult.floor}), with 1 MiB fetches like the ceilings: it
+ * is not held to the service's memory bound. Per batch it awaits one pipeline of SMEMBERS for its
+ * tags (unless `tags` is false), then one of UNLINKs (250 keys each, with their leases, and the
+ * tags' members and sets).
  */
 async function runFloor(
   kafkaClient: Kafka,
@@ -428,87 +452,55 @@ async function runFloor(
   run: { topic: string; total: number; prefix: string; tags: boolean },
 ): Promise<Omit<ConsumerRate, 'keysPerSecond'>> {
   const { topic, total, prefix, tags } = run;
+  const group = `floor-${tags ? 'tags' : 'keys'}`;
   let removed = 0;
-  const groupId = `bench-${options.runId}-floor-${tags ? 'tags' : 'keys'}`;
-  options.groups.push(groupId);
-  // 1 MiB fetches like the ceilings: the floor is not held to the service's memory bound, and
-  // larger fetches make it faster.
-  const consumer = kafkaClient.consumer({ groupId, maxBytesPerPartition: 1_048_576 });
-  let done = 0;
-  let joinedAt = 0;
-  let lastAt = 0;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    joinedAt ||= Date.now();
-  });
-  const cpuBeforeMs = ownCpuMs();
-  let cpuMs = 0;
   const unlinkAll = (pipeline: ReturnType<Redis['pipeline']>, keys: string[]): void => {
     for (let start = 0; start < keys.length; start += 500)
       pipeline.unlink(...keys.slice(start, start + 500));
   };
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      partitionsConsumedConcurrently: 3,
-      eachBatch: async ({ batch }) => {
-        const keys: string[] = [];
-        const tagSets: string[] = [];
-        for (const message of batch.messages) {
-          if (message.value === null) continue;
-          const value = JSON.parse(message.value.toString()) as {
-            before: FloorRow;
-            after: FloorRow;
-          };
-          const { before, after } = value;
-          const names = [
-            `${prefix}product:${after.id}`,
-            `${prefix}category:${after.category_id}:products`,
-            `${prefix}brand:${after.brand_id}:products`,
-          ];
-          if (before.category_id !== after.category_id)
-            names.push(`${prefix}category:${before.category_id}:products`);
-          for (const name of names) keys.push(name, leaseKeyFor(name));
-          if (tags) tagSets.push(tagSetKeyFor(`${prefix}product:${after.id}`));
-        }
-        if (tagSets.length > 0) {
-          const reads = redis.pipeline();
-          for (const set of tagSets) reads.smembers(set);
-          for (const [error, reply] of (await reads.exec()) ?? []) {
-            if (error) throw error;
-            for (const member of reply as string[]) keys.push(member, leaseKeyFor(member));
-          }
-        }
-        const writes = redis.pipeline();
-        unlinkAll(writes, keys);
-        unlinkAll(writes, tagSets);
-        for (const [error, reply] of (await writes.exec()) ?? []) {
+  const rate = await runInProcess(
+    kafkaClient,
+    options,
+    { topic, total, group },
+    async (messages) => {
+      const keys: string[] = [];
+      const tagSets: string[] = [];
+      for (const message of messages) {
+        if (message.value === null) continue;
+        const { before, after } = JSON.parse(message.value.toString()) as {
+          before: FloorRow;
+          after: FloorRow;
+        };
+        const names = [
+          `${prefix}product:${after.id}`,
+          `${prefix}category:${after.category_id}:products`,
+          `${prefix}brand:${after.brand_id}:products`,
+        ];
+        if (before.category_id !== after.category_id)
+          names.push(`${prefix}category:${before.category_id}:products`);
+        for (const name of names) keys.push(name, leaseKeyFor(name));
+        if (tags) tagSets.push(tagSetKeyFor(`${prefix}product:${after.id}`));
+      }
+      if (tagSets.length > 0) {
+        const reads = redis.pipeline();
+        for (const set of tagSets) reads.smembers(set);
+        for (const [error, reply] of (await reads.exec()) ?? []) {
           if (error) throw error;
-          removed += reply as number;
+          for (const member of reply as string[]) keys.push(member, leaseKeyFor(member));
         }
-        done += batch.messages.length;
-        lastAt = Date.now();
-        if (done >= total) cpuMs ||= ownCpuMs() - cpuBeforeMs;
-      },
-    });
-    await waitFor(() => done >= total, {
-      what: 'the floor consumer to read the topic',
-      timeoutMs: options.timeoutMs,
-      intervalMs: 20,
-    });
-  } finally {
-    await consumer.disconnect();
-  }
+      }
+      const writes = redis.pipeline();
+      unlinkAll(writes, keys);
+      unlinkAll(writes, tagSets);
+      for (const [error, reply] of (await writes.exec()) ?? []) {
+        if (error) throw error;
+        removed += reply as number;
+      }
+    },
+  );
   // The cache was filled before the run: a floor that unlinked nothing measured nothing.
-  if (removed === 0) throw new Error(`the floor consumer (${groupId}) removed no key`);
-  const seconds = (lastAt - joinedAt) / 1000;
-  return {
-    events: done,
-    seconds: round(seconds, 3),
-    eventsPerSecond: done / seconds,
-    capped: false,
-    cpuUsPerEvent: round((cpuMs * 1000) / done, 1),
-  };
+  if (removed === 0) throw new Error(`the ${group} consumer removed no key`);
+  return rate;
 }
 
 function parseRps(csv: string): number {
