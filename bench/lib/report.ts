@@ -7,7 +7,7 @@ import type { PipelineLatency, PipelineRun } from '../sections/pipeline.js';
 import type { KeyspaceResult } from '../sections/keyspace.js';
 import type { RulesEvalResult } from '../sections/rules-eval.js';
 import type { BacklogResult } from '../sections/backlog.js';
-import type { ThroughputResult } from '../sections/throughput.js';
+import type { ConsumerRate, ThroughputResult } from '../sections/throughput.js';
 import { formatInt, round } from './stats.js';
 
 /** The issues' memory target, 256 MB, in the MiB that VmHWM is reported in. */
@@ -128,6 +128,17 @@ export function targetsOf(result: BenchResult): Target[] {
   return targets;
 }
 
+/** A consumer's row of the throughput table: label, events, seconds, rates, CPU, note. */
+const rateRow = (label: string, rate: ConsumerRate, note: string): (string | number)[] => [
+  label,
+  formatInt(rate.events),
+  rate.seconds,
+  formatInt(rate.eventsPerSecond),
+  formatInt(rate.keysPerSecond),
+  String(rate.cpuUsPerEvent),
+  note,
+];
+
 const table = (header: readonly string[], rows: readonly (readonly (string | number)[])[]) =>
   [
     `| ${header.join(' | ')} |`,
@@ -192,60 +203,36 @@ export function renderReport(result: BenchResult, charts: boolean, resultsDir: s
       table(
         ['consumer', 'events', 'seconds', 'events/s', 'keys/s', 'CPU µs/event', 'note'],
         [
-          [
+          rateRow(
             'invalidator (service, eachBatch, chunks of 500)',
-            formatInt(t.service.events),
-            t.service.seconds,
-            formatInt(t.service.eventsPerSecond),
-            formatInt(t.service.keysPerSecond),
-            String(t.service.cpuUsPerEvent),
+            t.service,
             `${formatInt(t.service.distinctKeysPerSecond)} distinct keys/s unlinked after coalescing; ${t.service.chunks} chunks, chunk apply p50 ${t.service.chunkMs.p50} ms p99 ${t.service.chunkMs.p99} ms; ${t.service.deadLetters} dead letters`,
-          ],
-          [
+          ),
+          rateRow(
             'naive (eachMessage, one awaited DEL per key)',
-            formatInt(t.naive.events),
-            t.naive.seconds,
-            formatInt(t.naive.eventsPerSecond),
-            formatInt(t.naive.keysPerSecond),
-            String(t.naive.cpuUsPerEvent),
+            t.naive,
             `${t.naive.redisCommandsPerEvent} Redis round trips per event${t.naive.capped ? '; stopped at its time limit' : ''}`,
-          ],
-          [
+          ),
+          rateRow(
             'ceiling (kafkajs eachBatch, no decode, no delete)',
-            formatInt(t.ceiling.events),
-            t.ceiling.seconds,
-            formatInt(t.ceiling.eventsPerSecond),
-            formatInt(t.ceiling.keysPerSecond),
-            String(t.ceiling.cpuUsPerEvent),
+            t.ceiling,
             'keys/s: what the same events would name',
-          ],
-          [
+          ),
+          rateRow(
             'decode ceiling (kafkajs eachBatch, JSON.parse each value)',
-            formatInt(t.decodeCeiling.events),
-            t.decodeCeiling.seconds,
-            formatInt(t.decodeCeiling.eventsPerSecond),
-            formatInt(t.decodeCeiling.keysPerSecond),
-            String(t.decodeCeiling.cpuUsPerEvent),
+            t.decodeCeiling,
             'reading the events at all',
-          ],
-          [
+          ),
+          rateRow(
             'floor (eachBatch, JSON.parse, keys + leases + tags unlinked per batch, no guarantees)',
-            formatInt(t.floor.events),
-            t.floor.seconds,
-            formatInt(t.floor.eventsPerSecond),
-            formatInt(t.floor.keysPerSecond),
-            String(t.floor.cpuUsPerEvent),
+            t.floor,
             'the least a kafkajs + ioredis invalidator does',
-          ],
-          [
+          ),
+          rateRow(
             'keys-only floor (the same without tags)',
-            formatInt(t.keysFloor.events),
-            t.keysFloor.seconds,
-            formatInt(t.keysFloor.eventsPerSecond),
-            formatInt(t.keysFloor.keysPerSecond),
-            String(t.keysFloor.cpuUsPerEvent),
+            t.keysFloor,
             'reading the events and unlinking their keys',
-          ],
+          ),
           [
             'redis-benchmark UNLINK, 1 key, -P 100 -c 2',
             '',
