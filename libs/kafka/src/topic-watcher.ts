@@ -1,23 +1,18 @@
 import type { Admin } from 'kafkajs';
 
-/** The topics in `existing` that a subscription of `topics` (names and patterns) covers. */
+/** The topics in `existing` that one of `patterns` matches. */
 export function matchingTopics(
-  topics: readonly (string | RegExp)[],
+  patterns: readonly RegExp[],
   existing: Iterable<string>,
 ): Set<string> {
-  const names = new Set(topics.filter((t): t is string => typeof t === 'string'));
-  const patterns = topics.filter((t): t is RegExp => t instanceof RegExp);
   const matching = new Set<string>();
   for (const topic of existing) {
     // A pattern with the g or y flag keeps state in lastIndex: reset it so every test starts at 0.
-    if (
-      names.has(topic) ||
-      patterns.some((p) => {
-        p.lastIndex = 0;
-        return p.test(topic);
-      })
-    )
-      matching.add(topic);
+    const matches = patterns.some((p) => {
+      p.lastIndex = 0;
+      return p.test(topic);
+    });
+    if (matches) matching.add(topic);
   }
   return matching;
 }
